@@ -1,0 +1,178 @@
+//! Finds the accounts that may have become liquidatable without rescanning the whole book.
+//!
+//! Every indexed account's health factor is computed once at a snapshot of prices `p0`, and accounts
+//! are grouped by the set of assets they hold (which collateral, which debt) and sorted by that
+//! snapshot health factor `HF0`. For an account whose balances have not changed since,
+//!
+//! `HF(p) = sum(c_i p_i LT_i) / sum(d_j q_j) >= HF0 * min_i(p_i/p0_i) / max_j(q_j/q0_j)`
+//!
+//! over the group's collateral assets `i` and debt assets `j`. So only accounts with
+//! `HF0 < max_j(q_j/q0_j) / min_i(p_i/p0_i)` can be below 1: a prefix of the group's sorted list,
+//! found by binary search. Accounts whose balances changed (liquidated) are kept in a short "touched"
+//! list that is always checked exactly. When the prefixes or the touched list grow past a fraction of
+//! the book, the index is rebuilt at the current prices (O(n log n), rare).
+
+use std::collections::BTreeMap;
+
+use crate::ids::AccountId;
+use crate::lending::LendingProtocol;
+
+#[derive(Debug, Clone)]
+struct Group {
+    collateral_assets: Vec<usize>,
+    debt_assets: Vec<usize>,
+    /// (snapshot health factor, account), ascending.
+    entries: Vec<(f64, AccountId)>,
+}
+
+/// The candidate finder of one lending protocol.
+#[derive(Debug, Clone)]
+pub struct HealthIndex {
+    groups: Vec<Group>,
+    snapshot_prices: Vec<f64>,
+    touched: Vec<AccountId>,
+    is_touched: Vec<bool>,
+    n_indexed: usize,
+    /// Number of rebuilds so far (for diagnostics and tests).
+    pub n_rebuilds: u64,
+}
+
+impl HealthIndex {
+    /// Indexes every account of `protocol` at `prices`.
+    pub fn new(protocol: &LendingProtocol, prices: &[f64]) -> Self {
+        let mut index = HealthIndex {
+            groups: Vec::new(),
+            snapshot_prices: Vec::new(),
+            touched: Vec::new(),
+            is_touched: vec![false; protocol.n_accounts()],
+            n_indexed: 0,
+            n_rebuilds: 0,
+        };
+        index.rebuild(protocol, prices);
+        index
+    }
+
+    fn rebuild(&mut self, protocol: &LendingProtocol, prices: &[f64]) {
+        let n_assets = protocol.n_assets;
+        assert!(n_assets <= 64, "the index keys asset sets by 64-bit masks");
+        let mut by_signature: BTreeMap<(u64, u64), Group> = BTreeMap::new();
+        let mut n_indexed = 0;
+        for account_index in 0..protocol.n_accounts() {
+            let account = AccountId(account_index as u32);
+            let (collateral_mask, debt_mask) = masks(protocol, account);
+            // No debt: never liquidatable. No collateral: nothing to seize.
+            if collateral_mask == 0 || debt_mask == 0 {
+                continue;
+            }
+            let group = by_signature
+                .entry((collateral_mask, debt_mask))
+                .or_insert_with(|| Group {
+                    collateral_assets: bits(collateral_mask),
+                    debt_assets: bits(debt_mask),
+                    entries: Vec::new(),
+                });
+            group
+                .entries
+                .push((protocol.health_factor(account, prices), account));
+            n_indexed += 1;
+        }
+        self.groups = by_signature.into_values().collect();
+        for group in &mut self.groups {
+            group
+                .entries
+                .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        }
+        self.snapshot_prices = prices.to_vec();
+        for account in self.touched.drain(..) {
+            self.is_touched[account.index()] = false;
+        }
+        self.n_indexed = n_indexed;
+        self.n_rebuilds += 1;
+    }
+
+    /// Records that an account's balances changed (so its snapshot no longer bounds it).
+    pub fn touch(&mut self, account: AccountId) {
+        if !self.is_touched[account.index()] {
+            self.is_touched[account.index()] = true;
+            self.touched.push(account);
+        }
+    }
+
+    fn prefix_lengths(&self, prices: &[f64]) -> Vec<usize> {
+        self.groups
+            .iter()
+            .map(|group| {
+                let worst_collateral = group
+                    .collateral_assets
+                    .iter()
+                    .map(|&asset| prices[asset] / self.snapshot_prices[asset])
+                    .fold(f64::INFINITY, f64::min);
+                let worst_debt = group
+                    .debt_assets
+                    .iter()
+                    .map(|&asset| prices[asset] / self.snapshot_prices[asset])
+                    .fold(0.0, f64::max);
+                // A hair of slack so that rounding in the bound never hides an account.
+                let bound = worst_debt / worst_collateral * (1.0 + 1e-9);
+                group
+                    .entries
+                    .partition_point(|&(health_factor, _)| health_factor < bound)
+            })
+            .collect()
+    }
+
+    /// Every account of `protocol` whose health factor at `prices` is below 1 and that still holds
+    /// collateral, with that health factor, in account order.
+    pub fn liquidatable(
+        &mut self,
+        protocol: &LendingProtocol,
+        prices: &[f64],
+    ) -> Vec<(AccountId, f64)> {
+        let mut prefixes = self.prefix_lengths(prices);
+        let scanned: usize = prefixes.iter().sum();
+        let limit = (self.n_indexed / 8).max(256);
+        if scanned > limit || self.touched.len() > limit {
+            self.rebuild(protocol, prices);
+            prefixes = self.prefix_lengths(prices);
+        }
+        let mut found = Vec::new();
+        let mut consider = |account: AccountId| {
+            let health_factor = protocol.health_factor(account, prices);
+            if health_factor < 1.0 && protocol.has_collateral(account) {
+                found.push((account, health_factor));
+            }
+        };
+        for (group, &prefix) in self.groups.iter().zip(&prefixes) {
+            for &(_, account) in &group.entries[..prefix] {
+                if !self.is_touched[account.index()] {
+                    consider(account);
+                }
+            }
+        }
+        for &account in &self.touched {
+            consider(account);
+        }
+        found.sort_by_key(|&(account, _)| account);
+        found
+    }
+}
+
+fn masks(protocol: &LendingProtocol, account: AccountId) -> (u64, u64) {
+    let mut collateral_mask = 0u64;
+    let mut debt_mask = 0u64;
+    for (asset, &amount) in protocol.collateral_row(account).iter().enumerate() {
+        if amount > 0.0 && protocol.risk_params[asset].is_some() {
+            collateral_mask |= 1 << asset;
+        }
+    }
+    for (asset, &amount) in protocol.debt_row(account).iter().enumerate() {
+        if amount > 0.0 {
+            debt_mask |= 1 << asset;
+        }
+    }
+    (collateral_mask, debt_mask)
+}
+
+fn bits(mask: u64) -> Vec<usize> {
+    (0..64).filter(|bit| mask & (1 << bit) != 0).collect()
+}

@@ -1,0 +1,15 @@
+//! cascade-core: the model and the engine of cascade, a block-by-block simulator of liquidation
+//! cascades. Pure and deterministic: no IO, no threads, no clock; every random draw comes from
+//! [`rng::stream_rng`]. The `cascade` crate builds a [`engine::Market`] from a scenario file and
+//! writes the reports; this crate only computes.
+pub mod engine;
+pub mod exact;
+pub mod generator;
+pub mod health_index;
+pub mod ids;
+pub mod lending;
+pub mod oracle;
+pub mod price_path;
+pub mod report;
+pub mod rng;
+pub mod venue;

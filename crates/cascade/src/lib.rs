@@ -1,0 +1,4 @@
+//! cascade: scenarios, IO and reports.
+pub mod data;
+pub mod error;
+pub mod scenario;
