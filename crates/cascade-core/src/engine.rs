@@ -1,10 +1,10 @@
 //! The block loop. Each block runs the same phases in the same order:
 //!
 //! 1. **prices**: each asset's reference price is its exogenous path times the permanent impact of
-//!    the arbitrage flow so far;
+//!    the collateral liquidations have sold so far (the wider market absorbs that flow with finite
+//!    depth; a block's sales move the next block's reference price);
 //! 2. **arbitrage**: arbitrageurs trade every venue toward its asset's reference price, limited by
-//!    their capital per block; what they buy on a venue they sell on the external market, which
-//!    moves the reference price (finite external depth);
+//!    their capital per block;
 //! 3. **oracles**: every oracle reads its sources and publishes; protocols see values after latency;
 //! 4. **liquidations**: keepers liquidate the accounts below a health factor of 1 when it pays
 //!    (bonus - slippage - gas above their minimum), up to their capacity, and sell the seized
@@ -23,13 +23,17 @@ use crate::price_path::ReferencePath;
 use crate::report::{BlockRecord, LiquidationEvent, StopReason, Summary};
 use crate::venue::Venue;
 
+/// The sizes a keeper considers, as fractions of the largest liquidation the rules allow.
+const LIQUIDATION_FRACTIONS: [f64; 4] = [1.0, 0.5, 0.25, 0.125];
+
 /// An asset and its exogenous price.
 #[derive(Debug, Clone)]
 pub struct AssetModel {
     pub symbol: String,
     pub path: ReferencePath,
-    /// USD of net selling on the external market that moves the reference price by 1% (permanent
-    /// impact, linear in log price). `None`: infinitely deep, arbitrage never moves the reference.
+    /// USD of liquidated collateral sold that moves the reference price down by 1% for good (the
+    /// wider market absorbing the flow: permanent impact, linear in log price). `None`: infinitely
+    /// deep, liquidations never move the reference price.
     pub external_depth_usd: Option<f64>,
 }
 
@@ -127,7 +131,10 @@ struct Totals {
 pub struct Simulation {
     market: Market,
     block: u64,
+    /// Per asset: log of the permanent impact of liquidation sales on the reference price.
     impact_log: Vec<f64>,
+    /// Per asset: USD value (at the reference price) of collateral liquidations sold this block.
+    sold_last_block_usd: Vec<f64>,
     exogenous: Vec<f64>,
     reference: Vec<f64>,
     venues: Vec<Venue>,
@@ -199,6 +206,7 @@ impl Simulation {
         Simulation {
             block: 0,
             impact_log: vec![0.0; n_assets],
+            sold_last_block_usd: vec![0.0; n_assets],
             reference: exogenous.clone(),
             lowest_primary_price: exogenous[primary.index()],
             exogenous,
@@ -308,6 +316,13 @@ impl Simulation {
 
     fn update_reference_prices(&mut self, block: u64) {
         for (asset_index, asset) in self.market.assets.iter().enumerate() {
+            // Collateral dumped by liquidations last block is absorbed by the wider market: linear
+            // permanent impact in log price, 1% for every `external_depth_usd` sold.
+            if let Some(depth) = asset.external_depth_usd {
+                self.impact_log[asset_index] +=
+                    (1.0 - 0.01_f64).ln() * self.sold_last_block_usd[asset_index] / depth;
+            }
+            self.sold_last_block_usd[asset_index] = 0.0;
             self.exogenous[asset_index] = asset.path.price_at(block);
             self.reference[asset_index] =
                 self.exogenous[asset_index] * self.impact_log[asset_index].exp();
@@ -317,21 +332,12 @@ impl Simulation {
     /// Returns the absolute USD volume the arbitrageurs traded.
     fn run_arbitrage(&mut self) -> f64 {
         let mut volume = 0.0;
-        let mut net_sold_usd = vec![0.0; self.market.assets.len()];
         for (venue, model) in self.venues.iter_mut().zip(&self.market.venues) {
-            let asset = model.asset.index();
-            let trade =
-                venue.arbitrage(self.reference[asset], model.arbitrage_capital_usd_per_block);
+            let trade = venue.arbitrage(
+                self.reference[model.asset.index()],
+                model.arbitrage_capital_usd_per_block,
+            );
             volume += trade.quote_paid.abs();
-            // What arbitrageurs buy here they sell on the external market at the reference price.
-            net_sold_usd[asset] += trade.base_bought * self.reference[asset];
-        }
-        for (asset_index, asset) in self.market.assets.iter().enumerate() {
-            if let Some(depth) = asset.external_depth_usd {
-                // Linear impact in log price: each `depth` USD sold moves the price by 1%.
-                self.impact_log[asset_index] +=
-                    (1.0 - 0.01_f64).ln() * net_sold_usd[asset_index] / depth;
-            }
         }
         volume
     }
@@ -374,6 +380,19 @@ impl Simulation {
         best
     }
 
+    /// The highest price per unit any sale of `asset` can fetch: the best venue spot price (or the
+    /// reference price when the asset has no venue).
+    fn best_spot(&self, asset: AssetId) -> f64 {
+        let venues = &self.venues_of_asset[asset.index()];
+        if venues.is_empty() {
+            return self.reference[asset.index()];
+        }
+        venues
+            .iter()
+            .map(|venue| self.venues[venue.index()].price())
+            .fold(f64::MIN, f64::max)
+    }
+
     /// What `plan` would earn a keeper: proceeds of selling its collateral minus the debt bought at
     /// the reference price minus gas.
     fn keeper_profit(&self, plan: &LiquidationPlan, gas_usd: f64) -> f64 {
@@ -401,6 +420,12 @@ impl Simulation {
             .map(|keeper| keeper.capital_usd_per_block)
             .collect();
 
+        let lowest_min_profit = self
+            .market
+            .keepers
+            .iter()
+            .map(|k| k.min_profit_usd)
+            .fold(f64::INFINITY, f64::min);
         for protocol_index in 0..self.protocols.len() {
             let prices = self.protocol_prices[protocol_index].clone();
             let mut candidates =
@@ -432,9 +457,24 @@ impl Simulation {
                 ) else {
                     continue;
                 };
+                // No sale pays more than the best spot price per unit, so
+                // `fraction * (collateral * spot - debt) - gas` bounds every size's profit. When that
+                // bound is below every keeper's minimum, nobody acts: skip the quotes (the tail of
+                // small, gas-bound accounts would otherwise be re-quoted every block).
+                let spot = self.best_spot(collateral_asset);
+                let margin = full.collateral_to_liquidator * spot
+                    - full.debt_repaid * self.reference[debt_asset.index()];
+                let bound = LIQUIDATION_FRACTIONS
+                    .iter()
+                    .map(|f| f * margin)
+                    .fold(f64::MIN, f64::max)
+                    - gas_usd;
+                if bound < lowest_min_profit {
+                    continue;
+                }
                 // A keeper may take less than the maximum when slippage makes the whole unprofitable.
                 let mut best: Option<(usize, LiquidationPlan, f64)> = None;
-                for fraction in [1.0, 0.5, 0.25, 0.125] {
+                for fraction in LIQUIDATION_FRACTIONS {
                     let plan = if fraction == 1.0 {
                         Ok(full)
                     } else {
@@ -509,6 +549,8 @@ impl Simulation {
                 plan.collateral_to_liquidator * self.reference[plan.collateral_asset.index()],
             ),
         };
+        self.sold_last_block_usd[plan.collateral_asset.index()] +=
+            collateral_sold * self.reference[plan.collateral_asset.index()];
         let protocol = &mut self.protocols[protocol_index];
         let bad_debt_usd = protocol.apply_liquidation(account, plan, prices);
         let health_factor_after = protocol.health_factor(account, prices);
@@ -641,6 +683,15 @@ impl Simulation {
                 }
             }
         }
+        let mut seized_so_far = 0.0;
+        let mut cascade_end = shock_start;
+        for record in &self.blocks {
+            seized_so_far += record.collateral_seized_usd;
+            if seized_so_far >= 0.99 * self.totals.collateral_seized_usd {
+                cascade_end = record.block + 1;
+                break;
+            }
+        }
         let stop_reason = self.stop_reason.unwrap_or(StopReason::BlockLimit);
         Summary {
             primary_asset: asset.symbol.clone(),
@@ -672,6 +723,7 @@ impl Simulation {
             peak_liquidations_per_block: peak,
             peak_liquidations_block: peak_block,
             blocks_to_equilibrium: self.block.saturating_sub(shock_start),
+            cascade_duration_blocks: cascade_end.saturating_sub(shock_start),
             blocks_simulated: self.block,
             stop_reason,
             n_liquidatable_at_stop: self

@@ -45,6 +45,8 @@ pub enum LiquidationRefusal {
     NotCollateral,
     /// v3.3: the liquidation would leave less than $1,000 of debt or collateral without clearing either.
     WouldLeaveDust,
+    /// `debt_to_cover` is zero, negative or NaN (the contract reverts on a zero burn).
+    InvalidAmount,
 }
 
 /// What one liquidation call does, in asset units and USD at the oracle prices it ran at.
@@ -177,11 +179,14 @@ impl LendingProtocol {
         self.weighted_collateral_usd(account, prices) / debt
     }
 
-    /// Whether the account holds any collateral at all.
+    /// Whether the account holds any collateral that counts: a balance of a listed collateral asset.
+    /// (Aave counts only reserves used as collateral with a non-zero liquidation threshold, so an
+    /// account holding only unlisted assets has "no collateral left".)
     pub fn has_collateral(&self, account: AccountId) -> bool {
         self.collateral_row(account)
             .iter()
-            .any(|&amount| amount > 0.0)
+            .enumerate()
+            .any(|(asset, &amount)| amount > 0.0 && self.risk_params[asset].is_some())
     }
 
     /// The (collateral, debt) pair a liquidator goes for: the largest collateral by value among the
@@ -204,6 +209,9 @@ impl LendingProtocol {
         debt_to_cover: f64,
         prices: &[f64],
     ) -> Result<LiquidationPlan, LiquidationRefusal> {
+        if debt_to_cover.is_nan() || debt_to_cover <= 0.0 {
+            return Err(LiquidationRefusal::InvalidAmount);
+        }
         let health_factor = self.health_factor(account, prices);
         if health_factor >= 1.0 {
             return Err(LiquidationRefusal::Healthy);
@@ -282,11 +290,15 @@ impl LendingProtocol {
             }
         }
 
-        let other_collateral = self
-            .collateral_row(account)
-            .iter()
-            .enumerate()
-            .any(|(asset, &amount)| asset != collateral_asset.index() && amount > 0.0);
+        let other_collateral =
+            self.collateral_row(account)
+                .iter()
+                .enumerate()
+                .any(|(asset, &amount)| {
+                    asset != collateral_asset.index()
+                        && amount > 0.0
+                        && self.risk_params[asset].is_some()
+                });
         let exhausts_collateral = collateral_seized >= user_collateral && !other_collateral;
 
         Ok(LiquidationPlan {

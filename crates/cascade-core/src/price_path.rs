@@ -119,10 +119,11 @@ impl ReferencePath {
 }
 
 fn crash_progress(block: u64, start_block: u64, duration_blocks: u64) -> f64 {
-    if block <= start_block {
-        0.0
-    } else if duration_blocks == 0 || block >= start_block + duration_blocks {
+    if block >= start_block + duration_blocks {
+        // Also a zero-duration crash: all of it at `start_block`, where `settled_from_block` says.
         1.0
+    } else if block <= start_block {
+        0.0
     } else {
         (block - start_block) as f64 / duration_blocks as f64
     }

@@ -126,6 +126,10 @@ pub struct Summary {
     pub peak_liquidations_block: u64,
     /// Blocks from the start of the exogenous shock to the stop.
     pub blocks_to_equilibrium: u64,
+    /// Blocks from the start of the exogenous shock until 99% of the collateral value that was
+    /// seized in the whole run had been seized (the cascade's active phase, without the tail of
+    /// small liquidations that oracle heartbeats trigger later).
+    pub cascade_duration_blocks: u64,
     pub blocks_simulated: u64,
     pub stop_reason: StopReason,
     /// Accounts still below a health factor of 1 when the run stopped.

@@ -1,4 +1,8 @@
 //! cascade: scenarios, IO and reports.
+pub mod builtin;
 pub mod data;
 pub mod error;
+pub mod market;
+pub mod report;
+pub mod run;
 pub mod scenario;

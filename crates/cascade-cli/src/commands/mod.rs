@@ -1,0 +1,3 @@
+pub mod run;
+pub mod scenarios;
+pub mod schema;

@@ -1,0 +1,317 @@
+//! The `cascade` binary end to end: the main job, and bad input that must give a clear error, exit
+//! code 2 and no report folder.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn cascade() -> Command {
+    Command::cargo_bin("cascade").unwrap()
+}
+
+/// A small valid scenario; each bad-input case below changes one thing in it.
+const VALID: &str = r#"
+[simulation]
+name = "small"
+seed = 3
+max_blocks = 400
+
+[chain]
+gas_price_gwei = 10.0
+liquidation_gas = 300000
+gas_token = "ETH"
+
+[[assets]]
+symbol = "ETH"
+initial_price = 2000.0
+external_depth_usd = 5_000_000.0
+price_path = { kind = "shock", at_block = 5, drop = 0.25 }
+
+[[assets]]
+symbol = "USDC"
+initial_price = 1.0
+
+[[venues]]
+name = "amm"
+asset = "ETH"
+kind = "constant_product"
+liquidity_usd = 10_000_000.0
+arbitrage_capital_usd_per_block = 100_000.0
+
+[[oracles]]
+name = "eth"
+kind = "spot"
+source = { venue = "amm" }
+
+[[oracles]]
+name = "usd"
+kind = "spot"
+source = { constant = 1.0 }
+
+[[protocols]]
+name = "lending"
+
+[[protocols.markets]]
+asset = "ETH"
+oracle = "eth"
+collateral = { ltv = 0.8, liquidation_threshold = 0.85, liquidation_bonus = 0.05, protocol_fee = 0.1 }
+
+[[protocols.markets]]
+asset = "USDC"
+oracle = "usd"
+
+[protocols.accounts]
+kind = "synthetic"
+n_accounts = 500
+median_collateral_usd = 20000.0
+collateral_usd_sigma = 1.0
+max_collateral_usd = 1_000_000.0
+health_factor_median = 1.4
+health_factor_sigma = 0.7
+collateral = [{ asset = "ETH", weight = 1.0, round_price_step = 50.0 }]
+debt = [{ asset = "USDC", weight = 1.0 }]
+
+[[keepers]]
+name = "k"
+min_profit_usd = 10.0
+max_liquidations_per_block = 10
+capital_usd_per_block = 1_000_000.0
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn test_run_builtin_writes_the_report_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    cascade()
+        .args(["run", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Amplification").and(predicate::str::contains("Stop reason")),
+        );
+    for file in ["report.json", "blocks.csv", "liquidations.csv"] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+}
+
+#[test]
+fn test_run_user_file_with_seed_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "small.toml", VALID);
+    let out = dir.path().join("out");
+    let assert = cascade()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--seed", "77", "--json", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(json["seed"], 77);
+    assert!(json["summary"]["n_liquidations"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn test_schema_is_json_schema_of_the_scenario() {
+    let assert = cascade().arg("schema").assert().success();
+    let schema: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(schema["title"], "Scenario");
+    assert!(schema["properties"]["simulation"].is_object());
+    assert!(schema["properties"]["keepers"].is_object());
+}
+
+/// Each case: what to replace in `VALID`, with what, and what the error must say.
+const BAD_CASES: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "malformed TOML",
+        "name = \"small\"",
+        "name = \"small",
+        &["small.toml", "line"],
+    ),
+    (
+        "unknown key",
+        "seed = 3",
+        "seed = 3\nseeed = 4",
+        &["unknown field `seeed`", "line"],
+    ),
+    (
+        "missing field",
+        "liquidity_usd = 10_000_000.0\n",
+        "",
+        &["venues[0].liquidity_usd", "required"],
+    ),
+    (
+        "negative amount",
+        "liquidity_usd = 10_000_000.0",
+        "liquidity_usd = -5.0",
+        &["venues[0].liquidity_usd", "empty"],
+    ),
+    (
+        "NaN amount",
+        "median_collateral_usd = 20000.0",
+        "median_collateral_usd = nan",
+        &["median_collateral_usd", "finite"],
+    ),
+    (
+        "threshold above 1",
+        "liquidation_threshold = 0.85",
+        "liquidation_threshold = 1.2",
+        &[
+            "protocols[0].markets[0].collateral.liquidation_threshold",
+            "below 1",
+        ],
+    ),
+    (
+        "empty venue",
+        "liquidity_usd = 10_000_000.0",
+        "liquidity_usd = 0.0",
+        &["venues[0].liquidity_usd", "empty"],
+    ),
+    (
+        "unknown asset",
+        "asset = \"ETH\"\nkind",
+        "asset = \"ETHX\"\nkind",
+        &["venues[0].asset", "ETHX", "ETH, USDC"],
+    ),
+    (
+        "drop of 100%",
+        "drop = 0.25",
+        "drop = 1.0",
+        &["assets[0].price_path.drop", "below 1"],
+    ),
+    (
+        "no keepers capacity",
+        "max_liquidations_per_block = 10",
+        "max_liquidations_per_block = 0",
+        &["keepers[0]"],
+    ),
+];
+
+#[test]
+fn test_bad_scenarios_exit_2_with_a_clear_error_and_no_report() {
+    for (case, from, to, expected) in BAD_CASES {
+        assert!(
+            VALID.contains(from),
+            "case {case}: `{from}` is not in the valid scenario"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let scenario = write(dir.path(), "small.toml", &VALID.replacen(from, to, 1));
+        let out = dir.path().join("out");
+        let assert = cascade()
+            .arg("run")
+            .arg(&scenario)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        for needle in *expected {
+            assert!(
+                stderr.contains(needle),
+                "case {case}: stderr does not mention `{needle}`:\n{stderr}"
+            );
+        }
+        assert!(!stderr.contains("panicked"), "case {case} panicked");
+        assert!(!out.exists(), "case {case}: a report folder was written");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers.len(), 1, "case {case}: stray files {leftovers:?}");
+    }
+}
+
+#[test]
+fn test_price_csv_with_a_gap_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // Line 4 jumps from 00:10 to 00:30: a missing bar.
+    write(
+        dir.path(),
+        "prices.csv",
+        "time,close\n2020-03-12T00:00:00Z,200\n2020-03-12T00:10:00Z,199\n2020-03-12T00:30:00Z,190\n",
+    );
+    let text = VALID.replacen(
+        "price_path = { kind = \"shock\", at_block = 5, drop = 0.25 }",
+        "price_path = { kind = \"replay\", file = \"prices.csv\" }",
+        1,
+    );
+    let scenario = write(dir.path(), "small.toml", &text);
+    cascade()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("prices.csv, line 4")
+                .and(predicate::str::contains("1200 s after the previous row")),
+        );
+}
+
+#[test]
+fn test_price_csv_with_a_bad_number_and_missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "prices.csv",
+        "time,close\n2020-03-12T00:00:00Z,200\n2020-03-12T00:10:00Z,abc\n",
+    );
+    let text = VALID.replacen(
+        "price_path = { kind = \"shock\", at_block = 5, drop = 0.25 }",
+        "price_path = { kind = \"replay\", file = \"prices.csv\" }",
+        1,
+    );
+    let scenario = write(dir.path(), "small.toml", &text);
+    cascade().arg("run").arg(&scenario).assert().code(2).stderr(
+        predicate::str::contains("prices.csv, line 3")
+            .and(predicate::str::contains("not a number")),
+    );
+    cascade()
+        .args(["run", "/nonexistent/scenario.toml"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("/nonexistent/scenario.toml")
+                .and(predicate::str::contains("cannot read")),
+        );
+}
+
+#[test]
+fn test_order_book_from_levels_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "book.csv",
+        "side,price,size\nbid,1999,100\nbid,1990,400\nask,2001,100\nask,2010,400\n",
+    );
+    let text = VALID.replacen(
+        "kind = \"constant_product\"\nliquidity_usd = 10_000_000.0",
+        "kind = \"order_book\"\nlevels_file = \"book.csv\"",
+        1,
+    );
+    let scenario = write(dir.path(), "small.toml", &text);
+    cascade()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    // A book with no asks is an empty venue.
+    write(dir.path(), "book.csv", "side,price,size\nbid,1999,100\n");
+    cascade()
+        .arg("run")
+        .arg(&scenario)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("book.csv").and(predicate::str::contains("empty")));
+}

@@ -1,0 +1,958 @@
+//! Turns a parsed [`Scenario`] into a [`Market`]: checks every value, resolves names to ids, loads
+//! the data files it names, and generates the synthetic accounts.
+
+use std::path::{Path, PathBuf};
+
+use cascade_core::engine::{
+    AssetModel, ChainModel, EngineSettings, KeeperModel, Market, VenueModel,
+};
+use cascade_core::generator::{generate_accounts, CollateralChoice, DebtChoice, GeneratorModel};
+use cascade_core::ids::{AssetId, OracleId, VenueId};
+use cascade_core::lending::{AaveRules, LendingProtocol, RiskParams};
+use cascade_core::oracle::{OracleKind, OracleModel, PriceSource};
+use cascade_core::price_path::ReferencePath;
+use cascade_core::venue::{ConstantProductPool, DepthLadder, OrderBook, Venue};
+
+use crate::data;
+use crate::error::ScenarioError;
+use crate::scenario::*;
+
+/// Where a scenario came from: its file (for messages) and the folder its data paths are relative to.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub file: PathBuf,
+    pub base_dir: PathBuf,
+}
+
+struct Checker<'a> {
+    origin: &'a Origin,
+}
+
+impl Checker<'_> {
+    fn fail<T>(
+        &self,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Result<T, ScenarioError> {
+        Err(ScenarioError::Invalid {
+            file: self.origin.file.clone(),
+            field: field.into(),
+            message: message.into(),
+        })
+    }
+
+    fn finite(&self, field: &str, value: f64) -> Result<f64, ScenarioError> {
+        if value.is_finite() {
+            Ok(value)
+        } else {
+            self.fail(field, format!("is {value}; it must be a finite number"))
+        }
+    }
+
+    fn positive(&self, field: &str, value: f64) -> Result<f64, ScenarioError> {
+        if self.finite(field, value)? > 0.0 {
+            Ok(value)
+        } else {
+            self.fail(field, format!("is {value}; it must be above zero"))
+        }
+    }
+
+    fn non_negative(&self, field: &str, value: f64) -> Result<f64, ScenarioError> {
+        if self.finite(field, value)? >= 0.0 {
+            Ok(value)
+        } else {
+            self.fail(field, format!("is {value}; it must be zero or more"))
+        }
+    }
+
+    /// A fraction in [0, 1) (or [0, 1] when `inclusive`).
+    fn fraction(&self, field: &str, value: f64, inclusive: bool) -> Result<f64, ScenarioError> {
+        self.finite(field, value)?;
+        let ok = value >= 0.0 && (value < 1.0 || (inclusive && value == 1.0));
+        if ok {
+            Ok(value)
+        } else {
+            let range = if inclusive {
+                "between 0 and 1"
+            } else {
+                "at least 0 and below 1"
+            };
+            self.fail(
+                field,
+                format!("is {value}; it is a fraction and must be {range} (0.05 means 5%)"),
+            )
+        }
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.origin.base_dir.join(relative)
+    }
+}
+
+fn unique<'n>(
+    checker: &Checker,
+    section: &str,
+    key: &str,
+    names: impl Iterator<Item = &'n str>,
+) -> Result<(), ScenarioError> {
+    let mut seen: Vec<&str> = Vec::new();
+    for (index, name) in names.enumerate() {
+        if name.is_empty() {
+            return checker.fail(format!("{section}[{index}].{key}"), "must not be empty");
+        }
+        if seen.contains(&name) {
+            return checker.fail(
+                format!("{section}[{index}].{key}"),
+                format!("`{name}` is used twice; names must be unique"),
+            );
+        }
+        seen.push(name);
+    }
+    Ok(())
+}
+
+fn lookup(
+    checker: &Checker,
+    field: &str,
+    name: &str,
+    names: &[&str],
+    what: &str,
+) -> Result<usize, ScenarioError> {
+    names
+        .iter()
+        .position(|candidate| *candidate == name)
+        .map_or_else(
+            || {
+                checker.fail(
+                    field,
+                    format!(
+                        "no {what} is named `{name}`; the {what}s are: {}",
+                        names.join(", ")
+                    ),
+                )
+            },
+            Ok,
+        )
+}
+
+/// Checks `scenario` and builds the market it describes, with accounts generated from `seed`.
+pub fn build_market(
+    scenario: &Scenario,
+    origin: &Origin,
+    seed: u64,
+) -> Result<Market, ScenarioError> {
+    let checker = Checker { origin };
+    let c = &checker;
+
+    let simulation = &scenario.simulation;
+    if simulation.max_blocks == 0 || simulation.max_blocks > 10_000_000 {
+        return c.fail(
+            "simulation.max_blocks",
+            format!(
+                "is {}; it must be between 1 and 10,000,000",
+                simulation.max_blocks
+            ),
+        );
+    }
+    c.positive(
+        "simulation.block_time_seconds",
+        simulation.block_time_seconds,
+    )?;
+    let tolerance = c.positive("simulation.settle_tolerance", simulation.settle_tolerance)?;
+    if tolerance >= 0.01 {
+        return c.fail(
+            "simulation.settle_tolerance",
+            format!("is {tolerance}; it must be below 0.01 (1%)"),
+        );
+    }
+
+    // Assets.
+    if scenario.assets.is_empty() {
+        return c.fail("assets", "at least one asset is needed");
+    }
+    unique(
+        c,
+        "assets",
+        "symbol",
+        scenario.assets.iter().map(|a| a.symbol.as_str()),
+    )?;
+    let symbols: Vec<&str> = scenario.assets.iter().map(|a| a.symbol.as_str()).collect();
+    let mut assets = Vec::with_capacity(scenario.assets.len());
+    for (index, asset) in scenario.assets.iter().enumerate() {
+        let field = |name: &str| format!("assets[{index}].{name}");
+        if let Some(depth) = asset.external_depth_usd {
+            c.positive(&field("external_depth_usd"), depth)?;
+        }
+        if asset.decimals > 36 {
+            return c.fail(
+                field("decimals"),
+                format!("is {}; token decimals go up to 36", asset.decimals),
+            );
+        }
+        let path = build_path(c, index, asset)?;
+        assets.push(AssetModel {
+            symbol: asset.symbol.clone(),
+            path,
+            external_depth_usd: asset.external_depth_usd,
+        });
+    }
+    let initial_prices: Vec<f64> = assets
+        .iter()
+        .map(|asset| asset.path.initial_price())
+        .collect();
+
+    // Venues.
+    unique(
+        c,
+        "venues",
+        "name",
+        scenario.venues.iter().map(|v| v.name.as_str()),
+    )?;
+    let mut venues = Vec::with_capacity(scenario.venues.len());
+    for (index, venue) in scenario.venues.iter().enumerate() {
+        let field = |name: &str| format!("venues[{index}].{name}");
+        let asset = lookup(c, &field("asset"), &venue.asset, &symbols, "asset")?;
+        let capital = c.non_negative(
+            &field("arbitrage_capital_usd_per_block"),
+            venue.arbitrage_capital_usd_per_block,
+        )?;
+        let price = initial_prices[asset];
+        let built = build_venue(c, index, venue, price)?;
+        venues.push(VenueModel {
+            name: venue.name.clone(),
+            asset: AssetId(asset as u16),
+            initial: built,
+            arbitrage_capital_usd_per_block: capital,
+        });
+    }
+    let venue_names: Vec<&str> = scenario.venues.iter().map(|v| v.name.as_str()).collect();
+
+    // Oracles.
+    unique(
+        c,
+        "oracles",
+        "name",
+        scenario.oracles.iter().map(|o| o.name.as_str()),
+    )?;
+    let oracle_names: Vec<&str> = scenario.oracles.iter().map(|o| o.name.as_str()).collect();
+    let mut oracles = Vec::with_capacity(scenario.oracles.len());
+    for (index, oracle) in scenario.oracles.iter().enumerate() {
+        let field = |name: &str| format!("oracles[{index}].{name}");
+        let source = |source: &SourceConfig, name: &str| -> Result<PriceSource, ScenarioError> {
+            Ok(match source {
+                SourceConfig::Venue(venue) => PriceSource::Venue(VenueId(lookup(
+                    c,
+                    &field(name),
+                    venue,
+                    &venue_names,
+                    "venue",
+                )?
+                    as u16)),
+                SourceConfig::Reference(symbol) => PriceSource::Reference(AssetId(lookup(
+                    c,
+                    &field(name),
+                    symbol,
+                    &symbols,
+                    "asset",
+                )?
+                    as u16)),
+                SourceConfig::Oracle(other) => {
+                    let position = lookup(c, &field(name), other, &oracle_names, "oracle")?;
+                    if position >= index {
+                        return c.fail(
+                            field(name),
+                            format!(
+                                "oracle `{other}` must be listed before `{}` to be read by it",
+                                oracle.name
+                            ),
+                        );
+                    }
+                    PriceSource::Oracle(OracleId(position as u16))
+                }
+                SourceConfig::Constant(price) => {
+                    PriceSource::Constant(c.positive(&field(name), *price)?)
+                }
+            })
+        };
+        let single = || -> Result<PriceSource, ScenarioError> {
+            match &oracle.source {
+                Some(value) => source(value, "source"),
+                None => c.fail(
+                    field("source"),
+                    format!("is required for kind `{}`", kind_name(oracle.kind)),
+                ),
+            }
+        };
+        let forbid = |present: bool, name: &str| -> Result<(), ScenarioError> {
+            if present {
+                c.fail(
+                    field(name),
+                    format!("does not apply to kind `{}`", kind_name(oracle.kind)),
+                )
+            } else {
+                Ok(())
+            }
+        };
+        if oracle.kind != OracleKindConfig::Median {
+            forbid(oracle.sources.is_some(), "sources")?;
+        }
+        if oracle.kind != OracleKindConfig::Twap {
+            forbid(oracle.window_blocks.is_some(), "window_blocks")?;
+        }
+        if oracle.kind != OracleKindConfig::Push {
+            forbid(oracle.deviation.is_some(), "deviation")?;
+            forbid(oracle.heartbeat_blocks.is_some(), "heartbeat_blocks")?;
+        }
+        let kind = match oracle.kind {
+            OracleKindConfig::Spot => OracleKind::Spot { source: single()? },
+            OracleKindConfig::Twap => {
+                let window_blocks = oracle.window_blocks.unwrap_or(0);
+                if window_blocks == 0 {
+                    return c.fail(
+                        field("window_blocks"),
+                        "is required for a twap and must be at least 1",
+                    );
+                }
+                OracleKind::Twap {
+                    source: single()?,
+                    window_blocks,
+                }
+            }
+            OracleKindConfig::Median => {
+                forbid(oracle.source.is_some(), "source")?;
+                let list = oracle.sources.as_deref().unwrap_or(&[]);
+                if list.is_empty() {
+                    return c.fail(field("sources"), "a median needs at least one source");
+                }
+                let sources = list
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| source(s, &format!("sources[{i}]")))
+                    .collect::<Result<Vec<_>, _>>()?;
+                OracleKind::Median { sources }
+            }
+            OracleKindConfig::Push => {
+                let Some(deviation) = oracle.deviation else {
+                    return c.fail(
+                        field("deviation"),
+                        "is required for a push oracle (e.g. 0.005 for 0.5%)",
+                    );
+                };
+                let deviation = c.fraction(&field("deviation"), deviation, false)?;
+                let heartbeat_blocks = oracle.heartbeat_blocks.unwrap_or(0);
+                if heartbeat_blocks == 0 {
+                    return c.fail(
+                        field("heartbeat_blocks"),
+                        "is required for a push oracle and must be at least 1",
+                    );
+                }
+                OracleKind::Push {
+                    source: single()?,
+                    deviation,
+                    heartbeat_blocks,
+                }
+            }
+        };
+        oracles.push(OracleModel {
+            name: oracle.name.clone(),
+            kind,
+            latency_blocks: oracle.latency_blocks,
+        });
+    }
+
+    // Protocols.
+    if scenario.protocols.is_empty() {
+        return c.fail("protocols", "at least one protocol is needed");
+    }
+    unique(
+        c,
+        "protocols",
+        "name",
+        scenario.protocols.iter().map(|p| p.name.as_str()),
+    )?;
+    let mut protocols = Vec::with_capacity(scenario.protocols.len());
+    for (index, protocol) in scenario.protocols.iter().enumerate() {
+        protocols.push(build_protocol(
+            c,
+            index,
+            protocol,
+            &symbols,
+            &oracle_names,
+            &initial_prices,
+            seed,
+        )?);
+    }
+
+    // Keepers.
+    unique(
+        c,
+        "keepers",
+        "name",
+        scenario.keepers.iter().map(|k| k.name.as_str()),
+    )?;
+    let mut keepers = Vec::with_capacity(scenario.keepers.len());
+    for (index, keeper) in scenario.keepers.iter().enumerate() {
+        let field = |name: &str| format!("keepers[{index}].{name}");
+        c.finite(&field("min_profit_usd"), keeper.min_profit_usd)?;
+        if keeper.max_liquidations_per_block == 0 {
+            return c.fail(field("max_liquidations_per_block"), "must be at least 1");
+        }
+        c.positive(
+            &field("capital_usd_per_block"),
+            keeper.capital_usd_per_block,
+        )?;
+        keepers.push(KeeperModel {
+            name: keeper.name.clone(),
+            min_profit_usd: keeper.min_profit_usd,
+            max_liquidations_per_block: keeper.max_liquidations_per_block,
+            capital_usd_per_block: keeper.capital_usd_per_block,
+        });
+    }
+
+    // Chain.
+    let chain = &scenario.chain;
+    c.non_negative("chain.gas_price_gwei", chain.gas_price_gwei)?;
+    c.non_negative("chain.liquidation_gas", chain.liquidation_gas)?;
+    let gas_token = match &chain.gas_token {
+        Some(symbol) => Some(AssetId(
+            lookup(c, "chain.gas_token", symbol, &symbols, "asset")? as u16,
+        )),
+        None => None,
+    };
+    let gas_token_price_usd = match (gas_token, chain.gas_token_price_usd) {
+        (Some(_), Some(_)) => {
+            return c.fail(
+                "chain.gas_token_price_usd",
+                "give either gas_token or gas_token_price_usd, not both",
+            )
+        }
+        (Some(_), None) => 0.0,
+        (None, Some(price)) => c.positive("chain.gas_token_price_usd", price)?,
+        (None, None) => {
+            return c.fail(
+                "chain.gas_token",
+                "name the asset gas is paid in, or give gas_token_price_usd",
+            )
+        }
+    };
+
+    Ok(Market {
+        assets,
+        venues,
+        oracles,
+        protocols,
+        keepers,
+        chain: ChainModel {
+            block_time_seconds: simulation.block_time_seconds,
+            gas_price_gwei: chain.gas_price_gwei,
+            liquidation_gas: chain.liquidation_gas,
+            gas_token,
+            gas_token_price_usd,
+        },
+        settings: EngineSettings {
+            max_blocks: simulation.max_blocks,
+            settle_tolerance: tolerance,
+        },
+    })
+}
+
+fn kind_name(kind: OracleKindConfig) -> &'static str {
+    match kind {
+        OracleKindConfig::Spot => "spot",
+        OracleKindConfig::Twap => "twap",
+        OracleKindConfig::Median => "median",
+        OracleKindConfig::Push => "push",
+    }
+}
+
+fn build_path(
+    c: &Checker,
+    index: usize,
+    asset: &AssetConfig,
+) -> Result<ReferencePath, ScenarioError> {
+    let field = |name: &str| format!("assets[{index}].{name}");
+    let path_field = |name: &str| format!("assets[{index}].price_path.{name}");
+    let required_price = || -> Result<f64, ScenarioError> {
+        match asset.initial_price {
+            Some(price) => c.positive(&field("initial_price"), price),
+            None => c.fail(
+                field("initial_price"),
+                "is required (the asset's USD price at block 0)",
+            ),
+        }
+    };
+    let path = asset
+        .price_path
+        .clone()
+        .unwrap_or(PricePathConfig::Constant);
+    Ok(match path {
+        PricePathConfig::Constant => ReferencePath::Constant {
+            initial_price: required_price()?,
+        },
+        PricePathConfig::Shock { at_block, drop } => {
+            let drop = c.fraction(&path_field("drop"), drop, false)?;
+            ReferencePath::Shock {
+                initial_price: required_price()?,
+                at_block,
+                drop,
+            }
+        }
+        PricePathConfig::LinearCrash {
+            start_block,
+            duration_blocks,
+            drop,
+        } => {
+            let drop = c.fraction(&path_field("drop"), drop, false)?;
+            ReferencePath::LinearCrash {
+                initial_price: required_price()?,
+                start_block,
+                duration_blocks,
+                drop,
+            }
+        }
+        PricePathConfig::ExponentialCrash {
+            start_block,
+            duration_blocks,
+            drop,
+        } => {
+            let drop = c.fraction(&path_field("drop"), drop, false)?;
+            ReferencePath::ExponentialCrash {
+                initial_price: required_price()?,
+                start_block,
+                duration_blocks,
+                drop,
+            }
+        }
+        PricePathConfig::Replay {
+            file,
+            column,
+            blocks_per_bar,
+        } => {
+            if blocks_per_bar == 0 {
+                return c.fail(path_field("blocks_per_bar"), "must be at least 1");
+            }
+            let series = data::load_price_series(&c.path(&file), &column)?;
+            let scale = match asset.initial_price {
+                Some(price) => c.positive(&field("initial_price"), price)? / series.prices[0],
+                None => 1.0,
+            };
+            ReferencePath::Series {
+                prices: interpolate(&series.prices, blocks_per_bar, scale),
+            }
+        }
+    })
+}
+
+/// One price per block from one price per bar: linear between bars, `blocks_per_bar` blocks a bar.
+pub fn interpolate(bars: &[f64], blocks_per_bar: u64, scale: f64) -> Vec<f64> {
+    let mut prices = Vec::with_capacity((bars.len() - 1) * blocks_per_bar as usize + 1);
+    for pair in bars.windows(2) {
+        for step in 0..blocks_per_bar {
+            let weight = step as f64 / blocks_per_bar as f64;
+            prices.push((pair[0] + (pair[1] - pair[0]) * weight) * scale);
+        }
+    }
+    prices.push(bars[bars.len() - 1] * scale);
+    prices
+}
+
+fn build_venue(
+    c: &Checker,
+    index: usize,
+    venue: &VenueConfig,
+    price: f64,
+) -> Result<Venue, ScenarioError> {
+    let field = |name: &str| format!("venues[{index}].{name}");
+    let kind = match venue.kind {
+        VenueKind::ConstantProduct => "constant_product",
+        VenueKind::OrderBook => "order_book",
+    };
+    let forbid = |present: bool, name: &str| -> Result<(), ScenarioError> {
+        if present {
+            c.fail(field(name), format!("does not apply to kind `{kind}`"))
+        } else {
+            Ok(())
+        }
+    };
+    match venue.kind {
+        VenueKind::ConstantProduct => {
+            forbid(venue.taker_fee_bps.is_some(), "taker_fee_bps")?;
+            forbid(venue.depth.is_some(), "depth")?;
+            forbid(venue.levels_file.is_some(), "levels_file")?;
+            let Some(liquidity) = venue.liquidity_usd else {
+                return c.fail(
+                    field("liquidity_usd"),
+                    "is required for a constant_product venue (USD in the pool)",
+                );
+            };
+            let liquidity = c.finite(&field("liquidity_usd"), liquidity)?;
+            if liquidity <= 0.0 {
+                return c.fail(
+                    field("liquidity_usd"),
+                    format!(
+                        "is {liquidity}: the venue is empty; a pool needs liquidity above zero"
+                    ),
+                );
+            }
+            let fee_bps = c.non_negative(&field("fee_bps"), venue.fee_bps.unwrap_or(30.0))?;
+            if fee_bps >= 10_000.0 {
+                return c.fail(
+                    field("fee_bps"),
+                    format!("is {fee_bps}; a fee in basis points must be below 10,000"),
+                );
+            }
+            Ok(Venue::ConstantProduct(ConstantProductPool::with_liquidity(
+                price,
+                liquidity,
+                fee_bps / 10_000.0,
+            )))
+        }
+        VenueKind::OrderBook => {
+            forbid(venue.liquidity_usd.is_some(), "liquidity_usd")?;
+            forbid(venue.fee_bps.is_some(), "fee_bps")?;
+            let taker_fee_bps =
+                c.non_negative(&field("taker_fee_bps"), venue.taker_fee_bps.unwrap_or(0.0))?;
+            if taker_fee_bps >= 10_000.0 {
+                return c.fail(
+                    field("taker_fee_bps"),
+                    format!("is {taker_fee_bps}; must be below 10,000"),
+                );
+            }
+            let (mid, bids, asks) = match (&venue.depth, &venue.levels_file) {
+                (Some(depth), None) => {
+                    let depth_usd =
+                        c.finite(&field("depth.depth_2pct_usd"), depth.depth_2pct_usd)?;
+                    if depth_usd <= 0.0 {
+                        return c.fail(
+                            field("depth.depth_2pct_usd"),
+                            format!("is {depth_usd}: the venue is empty; depth must be above zero"),
+                        );
+                    }
+                    let spacing = c
+                        .positive(&field("depth.level_spacing_bps"), depth.level_spacing_bps)?
+                        / 10_000.0;
+                    if spacing >= 1.0 {
+                        return c.fail(
+                            field("depth.level_spacing_bps"),
+                            "must be below 10,000 (100%)",
+                        );
+                    }
+                    if depth.levels == 0 {
+                        return c.fail(
+                            field("depth.levels"),
+                            "must be at least 1: the venue is empty",
+                        );
+                    }
+                    let exponent = c.positive(&field("depth.exponent"), depth.exponent)?;
+                    let ladder = DepthLadder::from_curve(
+                        price,
+                        depth_usd,
+                        spacing,
+                        depth.levels as usize,
+                        exponent,
+                    )
+                    .map_or_else(
+                        || c.fail(field("depth"), "gives no level below 100% of the mid"),
+                        Ok,
+                    )?;
+                    (price, ladder.clone(), ladder)
+                }
+                (None, Some(file)) => {
+                    let path = c.path(file);
+                    let levels = data::load_order_book(&path)?;
+                    let ladder = |levels: &[(f64, f64)]| {
+                        DepthLadder::from_levels(levels).map_or_else(
+                            || {
+                                c.fail(
+                                    field("levels_file"),
+                                    format!("{}: the levels do not form a book", path.display()),
+                                )
+                            },
+                            Ok,
+                        )
+                    };
+                    // The book's shape is taken relative to its own mid and placed at the asset's price.
+                    (price, ladder(&levels.bids)?, ladder(&levels.asks)?)
+                }
+                (Some(_), Some(_)) => {
+                    return c.fail(field("depth"), "give either depth or levels_file, not both")
+                }
+                (None, None) => {
+                    return c.fail(
+                        field("depth"),
+                        "an order_book needs depth (a curve) or levels_file (a CSV)",
+                    )
+                }
+            };
+            Ok(Venue::OrderBook(OrderBook {
+                mid,
+                bids,
+                asks,
+                taker_fee: taker_fee_bps / 10_000.0,
+            }))
+        }
+    }
+}
+
+fn build_protocol(
+    c: &Checker,
+    index: usize,
+    protocol: &ProtocolConfig,
+    symbols: &[&str],
+    oracle_names: &[&str],
+    initial_prices: &[f64],
+    seed: u64,
+) -> Result<LendingProtocol, ScenarioError> {
+    let field = |name: &str| format!("protocols[{index}].{name}");
+    let n_assets = symbols.len();
+    let mut risk_params: Vec<Option<RiskParams>> = vec![None; n_assets];
+    let mut oracle_of_asset: Vec<Option<OracleId>> = vec![None; n_assets];
+    if protocol.markets.is_empty() {
+        return c.fail(field("markets"), "list at least one asset");
+    }
+    for (market_index, market) in protocol.markets.iter().enumerate() {
+        let mfield = |name: &str| field(&format!("markets[{market_index}].{name}"));
+        let asset = lookup(c, &mfield("asset"), &market.asset, symbols, "asset")?;
+        if oracle_of_asset[asset].is_some() {
+            return c.fail(
+                mfield("asset"),
+                format!("`{}` is listed twice in this protocol", market.asset),
+            );
+        }
+        let oracle = lookup(c, &mfield("oracle"), &market.oracle, oracle_names, "oracle")?;
+        oracle_of_asset[asset] = Some(OracleId(oracle as u16));
+        if let Some(params) = &market.collateral {
+            let ltv = c.fraction(&mfield("collateral.ltv"), params.ltv, false)?;
+            let threshold = c.fraction(
+                &mfield("collateral.liquidation_threshold"),
+                params.liquidation_threshold,
+                false,
+            )?;
+            let bonus = c.fraction(
+                &mfield("collateral.liquidation_bonus"),
+                params.liquidation_bonus,
+                false,
+            )?;
+            let fee = c.fraction(
+                &mfield("collateral.protocol_fee"),
+                params.protocol_fee,
+                true,
+            )?;
+            if ltv <= 0.0 || ltv > threshold {
+                return c.fail(mfield("collateral.ltv"), format!("is {ltv}; it must be above 0 and at most the liquidation threshold ({threshold})"));
+            }
+            if threshold * (1.0 + bonus) >= 1.0 {
+                return c.fail(
+                    mfield("collateral.liquidation_bonus"),
+                    format!("liquidation_threshold * (1 + liquidation_bonus) = {} must be below 1 (as Aave requires), or a liquidation at HF 1 would seize more than the collateral", threshold * (1.0 + bonus)),
+                );
+            }
+            risk_params[asset] = Some(RiskParams {
+                ltv,
+                liquidation_threshold: threshold,
+                liquidation_bonus: bonus,
+                protocol_fee: fee,
+            });
+        }
+    }
+    if risk_params.iter().all(Option::is_none) {
+        return c.fail(
+            field("markets"),
+            "no market has collateral parameters: nothing could ever be liquidated",
+        );
+    }
+    let rules = match protocol.rules {
+        RulesConfig::AaveV30 => AaveRules::V3_0,
+        RulesConfig::AaveV33 => AaveRules::V3_3,
+    };
+    let mut lending = LendingProtocol::new(
+        protocol.name.clone(),
+        rules,
+        risk_params.clone(),
+        oracle_of_asset.clone(),
+    );
+    match &protocol.accounts {
+        AccountsConfig::Synthetic(generator) => {
+            let model =
+                generator_model(c, index, generator, symbols, &risk_params, &oracle_of_asset)?;
+            generate_accounts(&mut lending, &model, initial_prices, seed);
+        }
+        AccountsConfig::File { path } => {
+            let file = c.path(path);
+            let accounts = data::load_accounts(&file)?;
+            let mut collateral = vec![0.0; n_assets];
+            let mut debt = vec![0.0; n_assets];
+            for account in accounts {
+                collateral.fill(0.0);
+                debt.fill(0.0);
+                for (symbol, amount, owed, line) in &account.balances {
+                    let data_error = |message: String| ScenarioError::Data {
+                        file: file.clone(),
+                        line: *line,
+                        message,
+                    };
+                    let Some(asset) = symbols.iter().position(|s| s == symbol) else {
+                        return Err(data_error(format!(
+                            "asset `{symbol}` is not one of the scenario's assets ({})",
+                            symbols.join(", ")
+                        )));
+                    };
+                    if oracle_of_asset[asset].is_none() {
+                        return Err(data_error(format!(
+                            "asset `{symbol}` is not listed in protocol `{}`",
+                            protocol.name
+                        )));
+                    }
+                    if *amount > 0.0 && risk_params[asset].is_none() {
+                        return Err(data_error(format!("asset `{symbol}` is not collateral in protocol `{}`; its collateral must be 0", protocol.name)));
+                    }
+                    collateral[asset] += amount;
+                    debt[asset] += owed;
+                }
+                lending.add_account(account.label, &collateral, &debt);
+            }
+        }
+    }
+    Ok(lending)
+}
+
+fn generator_model(
+    c: &Checker,
+    index: usize,
+    generator: &GeneratorConfig,
+    symbols: &[&str],
+    risk_params: &[Option<RiskParams>],
+    oracle_of_asset: &[Option<OracleId>],
+) -> Result<GeneratorModel, ScenarioError> {
+    let field = |name: &str| format!("protocols[{index}].accounts.{name}");
+    if generator.n_accounts == 0 || generator.n_accounts > 50_000_000 {
+        return c.fail(
+            field("n_accounts"),
+            format!(
+                "is {}; it must be between 1 and 50,000,000",
+                generator.n_accounts
+            ),
+        );
+    }
+    if generator.collateral.is_empty() {
+        return c.fail(field("collateral"), "list at least one collateral asset");
+    }
+    if generator.debt.is_empty() {
+        return c.fail(field("debt"), "list at least one debt asset");
+    }
+    let mut collateral = Vec::new();
+    for (i, choice) in generator.collateral.iter().enumerate() {
+        let f = field(&format!("collateral[{i}]"));
+        let asset = lookup(c, &format!("{f}.asset"), &choice.asset, symbols, "asset")?;
+        if risk_params[asset].is_none() {
+            return c.fail(
+                format!("{f}.asset"),
+                format!(
+                    "`{}` has no collateral parameters in this protocol's markets",
+                    choice.asset
+                ),
+            );
+        }
+        collateral.push(CollateralChoice {
+            asset: AssetId(asset as u16),
+            weight: c.positive(&format!("{f}.weight"), choice.weight)?,
+            round_price_step: c
+                .non_negative(&format!("{f}.round_price_step"), choice.round_price_step)?,
+        });
+    }
+    let mut debt = Vec::new();
+    for (i, choice) in generator.debt.iter().enumerate() {
+        let f = field(&format!("debt[{i}]"));
+        let asset = lookup(c, &format!("{f}.asset"), &choice.asset, symbols, "asset")?;
+        if oracle_of_asset[asset].is_none() {
+            return c.fail(
+                format!("{f}.asset"),
+                format!(
+                    "`{}` is not listed in this protocol's markets",
+                    choice.asset
+                ),
+            );
+        }
+        debt.push(DebtChoice {
+            asset: AssetId(asset as u16),
+            weight: c.positive(&format!("{f}.weight"), choice.weight)?,
+        });
+    }
+    let median = c.positive(
+        &field("median_collateral_usd"),
+        generator.median_collateral_usd,
+    )?;
+    let max = c.positive(&field("max_collateral_usd"), generator.max_collateral_usd)?;
+    if max < median {
+        return c.fail(
+            field("max_collateral_usd"),
+            format!("is {max}; it must be at least median_collateral_usd ({median})"),
+        );
+    }
+    let health_factor_median = c.finite(
+        &field("health_factor_median"),
+        generator.health_factor_median,
+    )?;
+    if health_factor_median <= 1.0 {
+        return c.fail(
+            field("health_factor_median"),
+            format!("is {health_factor_median}; borrowers open above 1, so it must be above 1"),
+        );
+    }
+    Ok(GeneratorModel {
+        n_accounts: generator.n_accounts,
+        collateral,
+        debt,
+        multi_collateral_share: c.fraction(
+            &field("multi_collateral_share"),
+            generator.multi_collateral_share,
+            true,
+        )?,
+        multi_debt_share: c.fraction(
+            &field("multi_debt_share"),
+            generator.multi_debt_share,
+            true,
+        )?,
+        median_collateral_usd: median,
+        collateral_usd_sigma: c.non_negative(
+            &field("collateral_usd_sigma"),
+            generator.collateral_usd_sigma,
+        )?,
+        max_collateral_usd: max,
+        health_factor_median,
+        health_factor_sigma: c
+            .non_negative(&field("health_factor_sigma"), generator.health_factor_sigma)?,
+        round_number_share: c.fraction(
+            &field("round_number_share"),
+            generator.round_number_share,
+            true,
+        )?,
+    })
+}
+
+/// Parses scenario text. `file` names it in messages.
+pub fn parse_scenario(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
+    toml::from_str(text).map_err(|error| ScenarioError::Parse {
+        file: file.to_path_buf(),
+        message: error.to_string().trim_end().to_string(),
+    })
+}
+
+/// Reads and parses a scenario file.
+pub fn read_scenario(file: &Path) -> Result<(Scenario, Origin), ScenarioError> {
+    let text = std::fs::read_to_string(file).map_err(|source| ScenarioError::Read {
+        file: file.to_path_buf(),
+        source,
+    })?;
+    let scenario = parse_scenario(&text, file)?;
+    let base_dir = file
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    Ok((
+        scenario,
+        Origin {
+            file: file.to_path_buf(),
+            base_dir,
+        },
+    ))
+}
