@@ -56,6 +56,19 @@ fn column(headers: &[String], name: &str, file: &Path) -> Result<usize, Scenario
         })
 }
 
+/// A CSV row with the line it starts on, or an error naming that line.
+fn numbered(
+    record: csv::Result<csv::StringRecord>,
+    file: &Path,
+) -> Result<(csv::StringRecord, u64), ScenarioError> {
+    let record = record.map_err(|error| {
+        let line = error.position().map_or(0, |position| position.line());
+        data_error(file, line, format!("malformed row: {error}"))
+    })?;
+    let line = record.position().map_or(0, |position| position.line());
+    Ok((record, line))
+}
+
 fn number(text: &str, what: &str, file: &Path, line: u64) -> Result<f64, ScenarioError> {
     let value: f64 = text
         .parse()
@@ -123,11 +136,7 @@ pub fn load_price_series(file: &Path, column_name: &str) -> Result<PriceSeries, 
     let mut previous_time = None;
     let mut first_time = String::new();
     for record in reader.records() {
-        let record = record.map_err(|error| {
-            let line = error.position().map_or(0, |position| position.line());
-            data_error(file, line, format!("malformed row: {error}"))
-        })?;
-        let line = record.position().map_or(0, |position| position.line());
+        let (record, line) = numbered(record, file)?;
         let time_text = record.get(time_index).unwrap_or("");
         let time = parse_utc_seconds(time_text).ok_or_else(|| {
             data_error(
@@ -205,11 +214,7 @@ pub fn load_order_book(file: &Path) -> Result<BookLevels, ScenarioError> {
     let mut bids = Vec::new();
     let mut asks = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|error| {
-            let line = error.position().map_or(0, |position| position.line());
-            data_error(file, line, format!("malformed row: {error}"))
-        })?;
-        let line = record.position().map_or(0, |position| position.line());
+        let (record, line) = numbered(record, file)?;
         let price = number(record.get(price_index).unwrap_or(""), "price", file, line)?;
         let size = number(record.get(size_index).unwrap_or(""), "size", file, line)?;
         if price <= 0.0 || size <= 0.0 {
@@ -305,11 +310,7 @@ pub fn load_accounts(file: &Path) -> Result<Vec<AccountRows>, ScenarioError> {
     let mut accounts: Vec<AccountRows> = Vec::new();
     let mut position_of: BTreeMap<String, usize> = BTreeMap::new();
     for record in reader.records() {
-        let record = record.map_err(|error| {
-            let line = error.position().map_or(0, |position| position.line());
-            data_error(file, line, format!("malformed row: {error}"))
-        })?;
-        let line = record.position().map_or(0, |position| position.line());
+        let (record, line) = numbered(record, file)?;
         let label = record.get(indices[0]).unwrap_or("").to_string();
         let asset = record.get(indices[1]).unwrap_or("").to_string();
         if label.is_empty() || asset.is_empty() {
