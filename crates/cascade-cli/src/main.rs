@@ -9,7 +9,7 @@ mod commands;
 
 /// Simulate liquidation cascades in leveraged crypto markets.
 #[derive(Debug, Parser)]
-#[command(name = "cascade", version, about, long_about = None)]
+#[command(name = "cascade", version, about = "Simulate liquidation cascades in leveraged crypto markets", long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
