@@ -18,7 +18,7 @@
 use crate::health_index::HealthIndex;
 use crate::ids::{AccountId, AssetId, OracleId, VenueId};
 use crate::lending::{LendingProtocol, LiquidationPlan};
-use crate::oracle::{OracleKind, OracleModel, OracleState, PriceSource};
+use crate::oracle::{OracleModel, OracleState, PriceSource};
 use crate::price_path::ReferencePath;
 use crate::report::{BlockRecord, LiquidationEvent, StopReason, Summary};
 use crate::venue::Venue;
@@ -191,14 +191,7 @@ impl Simulation {
         for model in &market.oracles {
             let read =
                 |source: PriceSource| read_source(source, &exogenous, &venues, &oracle_values);
-            let initial = match &model.kind {
-                OracleKind::Spot { source }
-                | OracleKind::Twap { source, .. }
-                | OracleKind::Push { source, .. } => read(*source),
-                OracleKind::Median { sources } => {
-                    crate::oracle::median(sources.iter().map(|s| read(*s)).collect())
-                }
-            };
+            let initial = model.kind.read_sources(read);
             oracle_states.push(OracleState::new(model, initial));
             oracle_values.push(initial);
         }
@@ -373,12 +366,11 @@ impl Simulation {
     fn update_oracles(&mut self, block: u64) {
         let tolerance = self.market.settings.settle_tolerance;
         for (oracle_index, model) in self.market.oracles.iter().enumerate() {
-            let (exogenous, venues, values) = (&self.reference, &self.venues, &self.oracle_values);
-            let read = |source: PriceSource| read_source(source, exogenous, venues, values);
-            let value = self.oracle_states[oracle_index].update(model, block, read);
-            let read = |source: PriceSource| read_source(source, exogenous, venues, values);
-            self.oracle_settled[oracle_index] =
-                self.oracle_states[oracle_index].is_settled(model, read, tolerance);
+            let (reference, venues, values) = (&self.reference, &self.venues, &self.oracle_values);
+            let read = |source: PriceSource| read_source(source, reference, venues, values);
+            let state = &mut self.oracle_states[oracle_index];
+            let value = state.update(model, block, read);
+            self.oracle_settled[oracle_index] = state.is_settled(model, tolerance);
             self.oracle_values[oracle_index] = value;
         }
         for (protocol, prices) in self.protocols.iter().zip(&mut self.protocol_prices) {

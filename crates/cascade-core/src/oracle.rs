@@ -41,6 +41,21 @@ pub enum OracleKind {
     },
 }
 
+impl OracleKind {
+    /// The value of the oracle's sources now, before any averaging, filtering or latency: the one
+    /// source, or the median of several.
+    pub fn read_sources(&self, read: impl Fn(PriceSource) -> f64) -> f64 {
+        match self {
+            OracleKind::Spot { source }
+            | OracleKind::Twap { source, .. }
+            | OracleKind::Push { source, .. } => read(*source),
+            OracleKind::Median { sources } => {
+                median(sources.iter().map(|source| read(*source)).collect())
+            }
+        }
+    }
+}
+
 /// An oracle's definition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OracleModel {
@@ -63,6 +78,8 @@ pub struct OracleState {
     published: VecDeque<f64>,
     /// What the protocol sees now.
     pub visible: f64,
+    /// The sources' value at the last update.
+    source_value: f64,
 }
 
 impl OracleState {
@@ -79,6 +96,7 @@ impl OracleState {
             last_update_block: 0,
             published: std::iter::repeat_n(initial, model.latency_blocks as usize + 1).collect(),
             visible: initial,
+            source_value: initial,
         }
     }
 
@@ -90,10 +108,11 @@ impl OracleState {
         block: u64,
         read: impl Fn(PriceSource) -> f64,
     ) -> f64 {
+        let value = model.kind.read_sources(read);
+        self.source_value = value;
         let published = match &model.kind {
-            OracleKind::Spot { source } => read(*source),
-            OracleKind::Twap { source, .. } => {
-                let value = read(*source);
+            OracleKind::Spot { .. } | OracleKind::Median { .. } => value,
+            OracleKind::Twap { .. } => {
                 let oldest = self
                     .window
                     .pop_front()
@@ -106,15 +125,11 @@ impl OracleState {
                 }
                 self.window_sum / self.window.len() as f64
             }
-            OracleKind::Median { sources } => {
-                median(sources.iter().map(|source| read(*source)).collect())
-            }
             OracleKind::Push {
-                source,
                 deviation,
                 heartbeat_blocks,
+                ..
             } => {
-                let value = read(*source);
                 let moved = (value / self.last_published - 1.0).abs() > *deviation;
                 let stale =
                     block.saturating_sub(self.last_update_block) >= u64::from(*heartbeat_blocks);
@@ -136,23 +151,11 @@ impl OracleState {
 }
 
 impl OracleState {
-    /// Whether the oracle would keep showing what it shows now if its sources stayed where they are:
-    /// its TWAP window, its latency queue and (for a push oracle) its last published value all agree
-    /// with the sources within `tolerance` (relative).
-    pub fn is_settled(
-        &self,
-        model: &OracleModel,
-        read: impl Fn(PriceSource) -> f64,
-        tolerance: f64,
-    ) -> bool {
-        let current = match &model.kind {
-            OracleKind::Spot { source }
-            | OracleKind::Twap { source, .. }
-            | OracleKind::Push { source, .. } => read(*source),
-            OracleKind::Median { sources } => {
-                median(sources.iter().map(|source| read(*source)).collect())
-            }
-        };
+    /// Whether the oracle would keep showing what it shows now if its sources stayed where they were at
+    /// the last update: its TWAP window, its latency queue and (for a push oracle) its last published
+    /// value all agree with the sources within `tolerance` (relative).
+    pub fn is_settled(&self, model: &OracleModel, tolerance: f64) -> bool {
+        let current = self.source_value;
         let near = |value: f64| (value / current - 1.0).abs() <= tolerance;
         let window_settled = match model.kind {
             OracleKind::Twap { .. } => self.window.iter().all(|&value| near(value)),

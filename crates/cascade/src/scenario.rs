@@ -108,7 +108,8 @@ pub struct AssetConfig {
     /// Price at block 0 (USD). Required except for a replay, where it rescales the series if given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_price: Option<f64>,
-    /// Token decimals (for display and integer checks).
+    /// Token decimals. Echoed in the report; the real-number engine does not use them yet (they are
+    /// for the integer checks of `cascade_core::exact`).
     #[serde(default = "default_decimals")]
     pub decimals: u32,
     /// USD of net selling on the external market that moves the reference price down 1% for good.
