@@ -93,14 +93,8 @@ pub struct Market {
 impl Market {
     /// The asset with the largest exogenous fall (the first on ties): the one the summary follows.
     pub fn primary_asset(&self) -> AssetId {
-        let mut best = (0, -1.0);
-        for (index, asset) in self.assets.iter().enumerate() {
-            let shock = asset.path.max_drawdown(self.settings.max_blocks);
-            if shock > best.1 {
-                best = (index, shock);
-            }
-        }
-        AssetId(best.0 as u16)
+        let paths: Vec<&ReferencePath> = self.assets.iter().map(|a| &a.path).collect();
+        primary_asset_of(&paths, self.settings.max_blocks)
     }
 
     /// The first block from which every exogenous path is constant.
@@ -111,6 +105,18 @@ impl Market {
             .max()
             .unwrap_or(0)
     }
+}
+
+/// The path with the largest fall within `max_blocks` (the first on ties).
+pub(crate) fn primary_asset_of(paths: &[&ReferencePath], max_blocks: u64) -> AssetId {
+    let mut best = (0, -1.0);
+    for (index, path) in paths.iter().enumerate() {
+        let shock = path.max_drawdown(max_blocks);
+        if shock > best.1 {
+            best = (index, shock);
+        }
+    }
+    AssetId(best.0 as u16)
 }
 
 /// Totals kept while running.
@@ -152,6 +158,8 @@ pub struct Simulation {
     blocks: Vec<BlockRecord>,
     totals: Totals,
     liquidated_accounts: Vec<Vec<bool>>,
+    /// Per protocol, per account: collateral value seized from it in the run (USD).
+    seized_by_account: Vec<Vec<f64>>,
     lowest_primary_price: f64,
     primary: AssetId,
     stop_reason: Option<StopReason>,
@@ -230,6 +238,11 @@ impl Simulation {
                 .protocols
                 .iter()
                 .map(|p| vec![false; p.n_accounts()])
+                .collect(),
+            seized_by_account: market
+                .protocols
+                .iter()
+                .map(|p| vec![0.0; p.n_accounts()])
                 .collect(),
             primary,
             stop_reason: None,
@@ -603,6 +616,7 @@ impl Simulation {
         totals.keeper_profit_usd += keeper_profit_usd;
         totals.gas_usd += gas_usd;
         self.liquidated_accounts[protocol_index][account.index()] = true;
+        self.seized_by_account[protocol_index][account.index()] += collateral_seized_usd;
 
         let symbol = |asset: AssetId| self.market.assets[asset.index()].symbol.clone();
         self.events.push(LiquidationEvent {
@@ -662,36 +676,6 @@ impl Simulation {
 
     /// The summary of the run so far (complete once [`step`](Self::step) has returned a reason).
     pub fn summary(&self) -> Summary {
-        let primary = self.primary.index();
-        let asset = &self.market.assets[primary];
-        let initial_price = asset.path.initial_price();
-        let last_block = self.block.saturating_sub(1);
-        let equilibrium_price = self.reference[primary];
-        let initial_shock = asset.path.max_drawdown(last_block);
-        let final_drawdown = 1.0 - equilibrium_price / initial_price;
-        let max_drawdown = 1.0 - self.lowest_primary_price / initial_price;
-        let ratio = |drawdown: f64| {
-            if initial_shock > 0.0 {
-                drawdown / initial_shock
-            } else {
-                0.0
-            }
-        };
-        let (peak_block, peak) = self
-            .blocks
-            .iter()
-            .map(|record| (record.block, record.n_liquidations))
-            .fold(
-                (0, 0),
-                |best, (block, n)| if n > best.1 { (block, n) } else { best },
-            );
-        let shock_start = self
-            .market
-            .assets
-            .iter()
-            .filter_map(|asset| first_move_block(&asset.path))
-            .min()
-            .unwrap_or(0);
         let mut insolvent_debt_usd = 0.0;
         for (protocol, prices) in self.protocols.iter().zip(&self.protocol_prices) {
             for account_index in 0..protocol.n_accounts() {
@@ -703,27 +687,22 @@ impl Simulation {
                 }
             }
         }
-        let mut seized_so_far = 0.0;
-        let mut cascade_end = shock_start;
-        for record in &self.blocks {
-            seized_so_far += record.collateral_seized_usd;
-            if seized_so_far >= 0.99 * self.totals.collateral_seized_usd {
-                cascade_end = record.block + 1;
-                break;
-            }
-        }
-        let stop_reason = self.stop_reason.unwrap_or(StopReason::BlockLimit);
-        Summary {
-            primary_asset: asset.symbol.clone(),
-            initial_price,
-            shocked_price: asset.path.price_at(last_block),
-            equilibrium_price,
+        let (peak_block, peak) = self
+            .blocks
+            .iter()
+            .map(|record| (record.block, record.n_liquidations))
+            .fold(
+                (0, 0),
+                |best, (block, n)| if n > best.1 { (block, n) } else { best },
+            );
+        let paths: Vec<&ReferencePath> = self.market.assets.iter().map(|a| &a.path).collect();
+        SummaryParts {
+            paths: &paths,
+            primary: self.primary,
+            primary_symbol: &self.market.assets[self.primary.index()].symbol,
+            blocks_run: self.block,
+            equilibrium_price: self.reference[self.primary.index()],
             lowest_price: self.lowest_primary_price,
-            initial_shock,
-            final_drawdown,
-            max_drawdown,
-            amplification: ratio(final_drawdown),
-            peak_amplification: ratio(max_drawdown),
             n_liquidations: self.totals.n_liquidations,
             n_accounts_liquidated: self
                 .liquidated_accounts
@@ -731,31 +710,157 @@ impl Simulation {
                 .flatten()
                 .filter(|&&hit| hit)
                 .count() as u64,
-            liquidated_value_usd: self.totals.collateral_seized_usd,
             collateral_seized_usd: self.totals.collateral_seized_usd,
             debt_repaid_usd: self.totals.debt_repaid_usd,
-            bonus_paid_usd: self.totals.bonus_usd,
+            bonus_usd: self.totals.bonus_usd,
             protocol_fees_usd: self.totals.protocol_fees_usd,
             bad_debt_usd: self.totals.bad_debt_usd,
             insolvent_debt_usd,
             keeper_profit_usd: self.totals.keeper_profit_usd,
-            gas_spent_usd: self.totals.gas_usd,
-            peak_liquidations_per_block: peak,
-            peak_liquidations_block: peak_block,
-            blocks_to_equilibrium: self.block.saturating_sub(shock_start),
-            cascade_duration_blocks: cascade_end.saturating_sub(shock_start),
-            blocks_simulated: self.block,
-            stop_reason,
+            gas_usd: self.totals.gas_usd,
+            peak_liquidations: (peak_block, peak),
+            seized_per_block: &mut self
+                .blocks
+                .iter()
+                .map(|r| (r.block, r.collateral_seized_usd)),
+            stop_reason: self.stop_reason.unwrap_or(StopReason::BlockLimit),
             n_liquidatable_at_stop: self
                 .blocks
                 .last()
                 .map_or(0, |record| u64::from(record.n_liquidatable)),
         }
+        .summary()
+    }
+
+    /// Accounts liquidated in this run that the exogenous paths alone would never have made
+    /// liquidatable: with their initial balances, their health factor at the exogenous prices of every
+    /// block stays at or above 1. They were liquidated only because earlier liquidations moved the
+    /// price: the cascade proper. Returns their number and the collateral value seized from them.
+    pub fn induced_liquidations(&self) -> (u64, f64) {
+        // The block where the primary asset's exogenous price is lowest settles most accounts at once.
+        let worst_block = self
+            .blocks
+            .iter()
+            .min_by(|a, b| {
+                a.exogenous_prices[self.primary.index()]
+                    .total_cmp(&b.exogenous_prices[self.primary.index()])
+            })
+            .map(|record| &record.exogenous_prices);
+        let (mut count, mut value) = (0, 0.0);
+        for (protocol_index, initial) in self.market.protocols.iter().enumerate() {
+            for (account_index, &hit) in self.liquidated_accounts[protocol_index].iter().enumerate()
+            {
+                if !hit {
+                    continue;
+                }
+                let account = AccountId(account_index as u32);
+                let below = |prices: &Vec<f64>| initial.health_factor(account, prices) < 1.0;
+                if worst_block.is_some_and(below)
+                    || self.blocks.iter().any(|r| below(&r.exogenous_prices))
+                {
+                    continue;
+                }
+                count += 1;
+                value += self.seized_by_account[protocol_index][account_index];
+            }
+        }
+        (count, value)
+    }
+}
+
+/// What [`Summary`] is computed from; shared by the full engine and the sorted-book fast path so
+/// both define every headline number the same way.
+pub(crate) struct SummaryParts<'a> {
+    pub paths: &'a [&'a ReferencePath],
+    pub primary: AssetId,
+    pub primary_symbol: &'a str,
+    /// Blocks run (the next block's number).
+    pub blocks_run: u64,
+    pub equilibrium_price: f64,
+    pub lowest_price: f64,
+    pub n_liquidations: u64,
+    pub n_accounts_liquidated: u64,
+    pub collateral_seized_usd: f64,
+    pub debt_repaid_usd: f64,
+    pub bonus_usd: f64,
+    pub protocol_fees_usd: f64,
+    pub bad_debt_usd: f64,
+    pub insolvent_debt_usd: f64,
+    pub keeper_profit_usd: f64,
+    pub gas_usd: f64,
+    /// (block, liquidations) of the first block with the most liquidations.
+    pub peak_liquidations: (u64, u32),
+    /// (block, collateral seized in USD) for every block run, in order.
+    pub seized_per_block: &'a mut dyn Iterator<Item = (u64, f64)>,
+    pub stop_reason: StopReason,
+    pub n_liquidatable_at_stop: u64,
+}
+
+impl SummaryParts<'_> {
+    pub fn summary(self) -> Summary {
+        let path = self.paths[self.primary.index()];
+        let initial_price = path.initial_price();
+        let last_block = self.blocks_run.saturating_sub(1);
+        let initial_shock = path.max_drawdown(last_block);
+        let final_drawdown = 1.0 - self.equilibrium_price / initial_price;
+        let max_drawdown = 1.0 - self.lowest_price / initial_price;
+        let ratio = |drawdown: f64| {
+            if initial_shock > 0.0 {
+                drawdown / initial_shock
+            } else {
+                0.0
+            }
+        };
+        let shock_start = self
+            .paths
+            .iter()
+            .filter_map(|path| first_move_block(path))
+            .min()
+            .unwrap_or(0);
+        let mut seized_so_far = 0.0;
+        let mut cascade_end = shock_start;
+        for (block, seized) in self.seized_per_block {
+            seized_so_far += seized;
+            if seized_so_far >= 0.99 * self.collateral_seized_usd {
+                cascade_end = block + 1;
+                break;
+            }
+        }
+        Summary {
+            primary_asset: self.primary_symbol.to_string(),
+            initial_price,
+            shocked_price: path.price_at(last_block),
+            equilibrium_price: self.equilibrium_price,
+            lowest_price: self.lowest_price,
+            initial_shock,
+            final_drawdown,
+            max_drawdown,
+            amplification: ratio(final_drawdown),
+            peak_amplification: ratio(max_drawdown),
+            n_liquidations: self.n_liquidations,
+            n_accounts_liquidated: self.n_accounts_liquidated,
+            liquidated_value_usd: self.collateral_seized_usd,
+            collateral_seized_usd: self.collateral_seized_usd,
+            debt_repaid_usd: self.debt_repaid_usd,
+            bonus_paid_usd: self.bonus_usd,
+            protocol_fees_usd: self.protocol_fees_usd,
+            bad_debt_usd: self.bad_debt_usd,
+            insolvent_debt_usd: self.insolvent_debt_usd,
+            keeper_profit_usd: self.keeper_profit_usd,
+            gas_spent_usd: self.gas_usd,
+            peak_liquidations_per_block: self.peak_liquidations.1,
+            peak_liquidations_block: self.peak_liquidations.0,
+            blocks_to_equilibrium: self.blocks_run.saturating_sub(shock_start),
+            cascade_duration_blocks: cascade_end.saturating_sub(shock_start),
+            blocks_simulated: self.blocks_run,
+            stop_reason: self.stop_reason,
+            n_liquidatable_at_stop: self.n_liquidatable_at_stop,
+        }
     }
 }
 
 /// The first block at which a path departs from its initial price.
-fn first_move_block(path: &ReferencePath) -> Option<u64> {
+pub(crate) fn first_move_block(path: &ReferencePath) -> Option<u64> {
     match path {
         ReferencePath::Constant { .. } => None,
         ReferencePath::Shock { at_block, .. } => Some(*at_block),

@@ -82,6 +82,10 @@ impl LiquidationPlan {
 pub struct LendingProtocol {
     pub name: String,
     pub rules: AaveRules,
+    /// Every liquidation may repay the account's whole debt in one call (close factor 100%, as in
+    /// Compound v3's absorb, Liquity, or a perp venue's full liquidation), whatever the health
+    /// factor; the dust rule then never applies. Deficit accounting still follows `rules`.
+    pub close_in_full: bool,
     pub n_assets: usize,
     /// Per asset: its risk parameters when it is listed as collateral.
     pub risk_params: Vec<Option<RiskParams>>,
@@ -105,6 +109,7 @@ impl LendingProtocol {
         LendingProtocol {
             name,
             rules,
+            close_in_full: false,
             n_assets,
             risk_params,
             oracle_of_asset,
@@ -232,6 +237,7 @@ impl LendingProtocol {
         let reserve_collateral_usd = user_collateral * collateral_price;
 
         let (close_factor, max_liquidatable_debt) = match self.rules {
+            _ if self.close_in_full => (1.0, user_debt),
             AaveRules::V3_3 => {
                 let partial_allowed = reserve_collateral_usd
                     >= MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD_USD

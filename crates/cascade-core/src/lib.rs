@@ -4,6 +4,7 @@
 //! writes the reports; this crate only computes.
 pub mod engine;
 pub mod exact;
+pub mod fast;
 pub mod generator;
 pub mod health_index;
 pub mod ids;

@@ -771,6 +771,7 @@ fn build_protocol(
         risk_params.clone(),
         oracle_of_asset.clone(),
     );
+    lending.close_in_full = protocol.close_factor == CloseFactorConfig::Full;
     match &protocol.accounts {
         AccountsConfig::Synthetic(generator) => {
             let model =

@@ -269,6 +269,10 @@ pub struct ProtocolConfig {
     /// Liquidation rules: `aave-v3.3` (default) or `aave-v3.0`.
     #[serde(default)]
     pub rules: RulesConfig,
+    /// `rules` (default): the version's close factor (50%, or 100% near insolvency); `full`: every
+    /// liquidation may repay the whole debt at once (Compound v3 absorb, Liquity, perp venues).
+    #[serde(default)]
+    pub close_factor: CloseFactorConfig,
     /// Listed assets: each with its oracle and, if it counts as collateral, its risk parameters.
     pub markets: Vec<MarketConfig>,
     pub accounts: AccountsConfig,
@@ -282,6 +286,17 @@ pub enum RulesConfig {
     #[default]
     #[serde(rename = "aave-v3.3")]
     AaveV33,
+}
+
+/// How much of an account's debt one liquidation may repay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseFactorConfig {
+    /// As the rule version says.
+    #[default]
+    Rules,
+    /// The whole debt in one call.
+    Full,
 }
 
 /// An asset listed in a protocol.

@@ -1,0 +1,652 @@
+//! The sorted-book fast path: the same block loop as [`crate::engine`] for the markets where the
+//! liquidation state is a function of one price ratio, at a cost per block that does not grow with
+//! the number of accounts.
+//!
+//! # The model subset it covers
+//! [`SortedBook::new`] accepts a market only when all of these hold (otherwise it says which fails,
+//! and callers fall back to the full engine):
+//! - one lending protocol; every account borrows one debt asset `d` against one listed collateral
+//!   asset `c` (the same pair for every account);
+//! - liquidations close the whole debt ([`LendingProtocol::close_in_full`]);
+//! - no venues: seized collateral is sold at the reference price into the external market, whose
+//!   depth moves the next block's reference price (the engine's permanent impact);
+//! - liquidations cost no gas and every keeper's minimum profit is zero, the keepers together can
+//!   make a liquidation per account in one block, and each keeper's capital covers all the debt.
+//!
+//! Then, in every block, the accounts below a health factor of 1 are exactly those whose
+//! `collateral * liquidation_threshold / debt` is below `price(d) / price(c)`: sorted once by that
+//! key, the liquidatable accounts are a contiguous range after those already liquidated, the
+//! insolvent ones (whose collateral does not cover the debt plus bonus) are a prefix of that range,
+//! and every total a block needs is a difference of two prefix sums. A block costs a galloping
+//! search from the previous frontier, so a path costs O(blocks + log(accounts) per liquidating
+//! block), against O(liquidations * log(accounts)) for the engine's health index.
+//!
+//! # Agreement with the full engine
+//! The oracles, the reference prices, the stop rule and the summary are the engine's own code. The
+//! liquidation decision is the same predicate evaluated with the same floating-point expression
+//! (health factor `collateral * price * threshold / (debt * price)`, insolvency `debt * price(d) /
+//! price(c) * (1 + bonus) > collateral`), so the same accounts are liquidated in the same blocks.
+//! Totals differ from the engine's per-event sums only by summation order: prefix sums are kept as
+//! compensated (two-term) sums, and the test `fast_path_agrees_with_engine` holds them to 1e-9
+//! relative.
+
+use crate::engine::{primary_asset_of, Market, SummaryParts};
+use crate::ids::AssetId;
+use crate::lending::{AaveRules, LendingProtocol, RiskParams};
+use crate::oracle::{OracleState, PriceSource};
+use crate::price_path::ReferencePath;
+use crate::report::{StopReason, Summary};
+
+/// Why a market is outside the fast path's subset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotApplicable(pub String);
+
+impl std::fmt::Display for NotApplicable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the sorted-book fast path does not apply: {}", self.0)
+    }
+}
+
+impl std::error::Error for NotApplicable {}
+
+/// A compensated running sum (Neumaier): `hi + lo` carries about twice f64's precision, so a
+/// difference of two prefix sums over a short range keeps its relative accuracy.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct CompensatedSum {
+    hi: f64,
+    lo: f64,
+}
+
+impl CompensatedSum {
+    fn add(self, value: f64) -> Self {
+        let hi = self.hi + value;
+        let lo = if self.hi.abs() >= value.abs() {
+            (self.hi - hi) + value
+        } else {
+            (value - hi) + self.hi
+        };
+        CompensatedSum {
+            hi,
+            lo: self.lo + lo,
+        }
+    }
+
+    fn minus(self, other: Self) -> f64 {
+        (self.hi - other.hi) + (self.lo - other.lo)
+    }
+}
+
+/// A lending book sorted by how soon its accounts become liquidatable, built once per market and
+/// shared (read-only) by every path of a stress test.
+#[derive(Debug, Clone)]
+pub struct SortedBook {
+    collateral_asset: AssetId,
+    debt_asset: AssetId,
+    params: RiskParams,
+    rules: AaveRules,
+    /// Collateral and debt of the book's accounts, ascending by `collateral * threshold / debt`.
+    collateral: Vec<f64>,
+    debt: Vec<f64>,
+    /// `prefix_x[i]`: sum of `x[..i]`.
+    prefix_collateral: Vec<CompensatedSum>,
+    prefix_debt: Vec<CompensatedSum>,
+    /// Debt of accounts that hold no collateral at all (never liquidatable, insolvent throughout).
+    stranded_debt: f64,
+}
+
+impl SortedBook {
+    /// Sorts the market's one protocol by liquidation key, or says why the market is outside the
+    /// fast path's subset.
+    pub fn new(market: &Market) -> Result<Self, NotApplicable> {
+        let fail = |reason: String| Err(NotApplicable(reason));
+        if market.protocols.len() != 1 {
+            return fail(format!(
+                "it needs exactly one protocol, the scenario has {}",
+                market.protocols.len()
+            ));
+        }
+        if !market.venues.is_empty() {
+            return fail("it needs a market without venues (sales at the reference price)".into());
+        }
+        let chain = &market.chain;
+        if chain.gas_price_gwei * chain.liquidation_gas != 0.0 {
+            return fail("it needs liquidations that cost no gas".into());
+        }
+        if market.keepers.is_empty() || market.keepers.iter().any(|k| k.min_profit_usd != 0.0) {
+            return fail("it needs keepers whose minimum profit is zero".into());
+        }
+        let protocol = &market.protocols[0];
+        if !protocol.close_in_full {
+            return fail(
+                "it needs liquidations that close the whole debt (close_factor = \"full\")".into(),
+            );
+        }
+        let (collateral_asset, debt_asset) = single_pair(protocol)?;
+        let params = protocol.risk_params[collateral_asset.index()]
+            .expect("single_pair returns a listed collateral");
+        let capacity: u64 = market
+            .keepers
+            .iter()
+            .map(|k| u64::from(k.max_liquidations_per_block))
+            .sum();
+        if capacity < protocol.n_accounts() as u64 {
+            return fail(format!(
+                "the keepers can make {capacity} liquidations per block, fewer than the {} accounts",
+                protocol.n_accounts()
+            ));
+        }
+
+        let (c, d) = (collateral_asset.index(), debt_asset.index());
+        let threshold = params.liquidation_threshold;
+        let mut entries: Vec<(f64, f64, f64)> = Vec::with_capacity(protocol.n_accounts());
+        let mut stranded_debt = 0.0;
+        for account in 0..protocol.n_accounts() {
+            let account = crate::ids::AccountId(account as u32);
+            let (collateral, debt) = (
+                protocol.collateral_row(account)[c],
+                protocol.debt_row(account)[d],
+            );
+            if debt <= 0.0 {
+                continue;
+            }
+            if collateral <= 0.0 {
+                stranded_debt += debt;
+                continue;
+            }
+            entries.push((collateral * threshold / debt, collateral, debt));
+        }
+        radsort::sort_by_key(&mut entries, |entry| entry.0);
+        let collateral: Vec<f64> = entries.iter().map(|e| e.1).collect();
+        let debt: Vec<f64> = entries.iter().map(|e| e.2).collect();
+        drop(entries);
+        let prefix = |values: &[f64]| {
+            let mut sums = Vec::with_capacity(values.len() + 1);
+            let mut sum = CompensatedSum::default();
+            sums.push(sum);
+            for &value in values {
+                sum = sum.add(value);
+                sums.push(sum);
+            }
+            sums
+        };
+        Ok(SortedBook {
+            collateral_asset,
+            debt_asset,
+            params,
+            rules: protocol.rules,
+            prefix_collateral: prefix(&collateral),
+            prefix_debt: prefix(&debt),
+            collateral,
+            debt,
+            stranded_debt,
+        })
+    }
+
+    /// Accounts with debt and collateral (those that can be liquidated).
+    pub fn len(&self) -> usize {
+        self.collateral.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.collateral.is_empty()
+    }
+
+    pub fn collateral_asset(&self) -> AssetId {
+        self.collateral_asset
+    }
+
+    pub fn debt_asset(&self) -> AssetId {
+        self.debt_asset
+    }
+
+    /// Total debt of the book, in debt-asset units.
+    pub fn total_debt(&self) -> f64 {
+        self.prefix_debt[self.len()].hi + self.prefix_debt[self.len()].lo + self.stranded_debt
+    }
+
+    /// Bytes the book holds (its arrays), for the memory figures.
+    pub fn heap_bytes(&self) -> usize {
+        (self.collateral.capacity() + self.debt.capacity()) * std::mem::size_of::<f64>()
+            + (self.prefix_collateral.capacity() + self.prefix_debt.capacity())
+                * std::mem::size_of::<CompensatedSum>()
+    }
+
+    fn debt_between(&self, from: usize, to: usize) -> f64 {
+        self.prefix_debt[to].minus(self.prefix_debt[from])
+    }
+
+    fn collateral_between(&self, from: usize, to: usize) -> f64 {
+        self.prefix_collateral[to].minus(self.prefix_collateral[from])
+    }
+
+    /// Whether account `i` is below a health factor of 1 at these protocol prices: the lending
+    /// model's expression, term for term.
+    fn liquidatable(&self, i: usize, collateral_price: f64, debt_price: f64) -> bool {
+        let weighted = self.collateral[i] * collateral_price * self.params.liquidation_threshold;
+        weighted / (self.debt[i] * debt_price) < 1.0
+    }
+
+    /// Whether account `i`'s collateral no longer covers its debt plus the bonus (the lending
+    /// model's `max_collateral > user_collateral`).
+    fn insolvent(&self, i: usize, collateral_price: f64, debt_price: f64) -> bool {
+        let base = self.debt[i] * debt_price / collateral_price;
+        base * (1.0 + self.params.liquidation_bonus) > self.collateral[i]
+    }
+
+    /// Whether collateral value is below debt value (the summary's insolvent debt).
+    fn underwater(&self, i: usize, collateral_price: f64, debt_price: f64) -> bool {
+        self.debt[i] * debt_price > self.collateral[i] * collateral_price
+    }
+}
+
+/// The first index in `from..len` at which `holds` is false, for a predicate true on a prefix of
+/// that range: gallops from `from`, so the cost is logarithmic in the distance moved.
+fn frontier(from: usize, len: usize, holds: impl Fn(usize) -> bool) -> usize {
+    if from >= len || !holds(from) {
+        return from;
+    }
+    // holds(low) is true; find high with holds(high) false (or high = len).
+    let mut low = from;
+    let mut step = 1;
+    let mut high = loop {
+        let probe = low + step;
+        if probe >= len {
+            break len;
+        }
+        if !holds(probe) {
+            break probe;
+        }
+        low = probe;
+        step *= 2;
+    };
+    while high - low > 1 {
+        let middle = low + (high - low) / 2;
+        if holds(middle) {
+            low = middle;
+        } else {
+            high = middle;
+        }
+    }
+    high
+}
+
+fn single_pair(protocol: &LendingProtocol) -> Result<(AssetId, AssetId), NotApplicable> {
+    let mut pair: Option<(usize, usize)> = None;
+    for account in 0..protocol.n_accounts() {
+        let account = crate::ids::AccountId(account as u32);
+        let held: Vec<usize> = nonzero(protocol.collateral_row(account));
+        let owed: Vec<usize> = nonzero(protocol.debt_row(account));
+        if held.len() > 1 || owed.len() > 1 {
+            return Err(NotApplicable(format!(
+                "account {} holds several collateral or debt assets",
+                protocol.label(account)
+            )));
+        }
+        let (Some(&c), Some(&d)) = (held.first(), owed.first()) else {
+            continue;
+        };
+        if protocol.risk_params[c].is_none() {
+            return Err(NotApplicable(format!(
+                "account {} holds collateral that is not listed",
+                protocol.label(account)
+            )));
+        }
+        match pair {
+            None => pair = Some((c, d)),
+            Some(existing) if existing != (c, d) => {
+                return Err(NotApplicable(
+                    "accounts use different collateral/debt pairs".into(),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    match pair {
+        Some((c, d)) if c != d => Ok((AssetId(c as u16), AssetId(d as u16))),
+        Some(_) => Err(NotApplicable(
+            "accounts borrow the asset they deposit".into(),
+        )),
+        None => Err(NotApplicable(
+            "no account has both collateral and debt".into(),
+        )),
+    }
+}
+
+fn nonzero(row: &[f64]) -> Vec<usize> {
+    row.iter()
+        .enumerate()
+        .filter(|(_, &amount)| amount > 0.0)
+        .map(|(asset, _)| asset)
+        .collect()
+}
+
+/// What a fast-path run adds to the engine's [`Summary`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct FastOutcome {
+    pub summary: Summary,
+    /// Accounts liquidated that the exogenous paths alone would not have made liquidatable (see
+    /// [`crate::engine::Simulation::induced_liquidations`]), and the collateral value seized from them.
+    pub induced_liquidations: u64,
+    pub induced_seized_usd: f64,
+}
+
+/// Buffers a fast-path run reuses; one per worker thread avoids an allocation per path.
+#[derive(Debug, Default)]
+pub struct FastScratch {
+    seized_per_block: Vec<f64>,
+    /// Per liquidating block: (first account, end of the insolvent ones, end, prices (c, d)).
+    liquidating_blocks: Vec<(usize, usize, usize, f64, f64)>,
+}
+
+/// Runs `market` with its assets following `paths` (one per asset, replacing the market's own) on
+/// the sorted book. `book` must come from [`SortedBook::new`] on this market (same accounts).
+pub fn run_fast(
+    market: &Market,
+    book: &SortedBook,
+    paths: &[&ReferencePath],
+    scratch: &mut FastScratch,
+) -> Result<FastOutcome, NotApplicable> {
+    assert_eq!(paths.len(), market.assets.len(), "one path per asset");
+    let max_blocks = market.settings.max_blocks;
+    let (c, d) = (book.collateral_asset.index(), book.debt_asset.index());
+    // Keepers' capital must cover every liquidation: the most any block can repay is all the debt
+    // at the highest reference price the debt asset reaches.
+    let debt_price_ceiling = (0..max_blocks.min(paths_settled_from(paths) + 1))
+        .map(|block| paths[d].price_at(block))
+        .fold(0.0, f64::max);
+    let most_repaid = book.total_debt() * debt_price_ceiling;
+    if market
+        .keepers
+        .iter()
+        .any(|k| k.capital_usd_per_block < most_repaid)
+    {
+        return Err(NotApplicable(format!(
+            "a keeper's capital per block is below the book's debt (${most_repaid:.0})"
+        )));
+    }
+
+    let n_assets = market.assets.len();
+    let protocol = &market.protocols[0];
+    let tolerance = market.settings.settle_tolerance;
+    let settled_from = paths_settled_from(paths);
+    let primary = primary_asset_of(paths, max_blocks);
+    let bonus = book.params.liquidation_bonus;
+    let fee_share = book.params.protocol_fee;
+    let v3_3 = book.rules == AaveRules::V3_3;
+
+    let mut exogenous: Vec<f64> = paths.iter().map(|p| p.price_at(0)).collect();
+    let mut reference = exogenous.clone();
+    let mut previous_reference = reference.clone();
+    let mut impact_log = vec![0.0; n_assets];
+    let mut sold_last_block_usd = 0.0;
+    let mut oracle_values: Vec<f64> = Vec::with_capacity(market.oracles.len());
+    let mut oracle_states = Vec::with_capacity(market.oracles.len());
+    for model in &market.oracles {
+        let read = |source| read_source(source, &exogenous, &oracle_values);
+        let initial = model.kind.read_sources(read);
+        oracle_states.push(OracleState::new(model, initial));
+        oracle_values.push(initial);
+    }
+    let mut oracle_settled = vec![true; market.oracles.len()];
+    let protocol_price = |asset: usize, oracle_values: &[f64], reference: &[f64]| match protocol
+        .oracle_of_asset[asset]
+    {
+        Some(oracle) => oracle_values[oracle.index()],
+        None => reference[asset],
+    };
+
+    // Accounts [0, liquidated) have been liquidated (in full); v3.0 leaves part of an insolvent
+    // account's debt on it, unbacked.
+    let mut liquidated = 0usize;
+    let mut left_unbacked_debt = 0.0;
+    let mut totals = Totals::default();
+    let mut lowest_primary = reference[primary.index()];
+    let mut peak = (0u64, 0u32);
+    let mut n_liquidatable_last: u32;
+    let mut prices: (f64, f64);
+    scratch.seized_per_block.clear();
+    scratch.liquidating_blocks.clear();
+    let depth = market.assets[c].external_depth_usd;
+
+    let mut block = 0u64;
+    let stop_reason = loop {
+        previous_reference.copy_from_slice(&reference);
+        // 1. prices (the engine's update_reference_prices)
+        for asset in 0..n_assets {
+            if asset == c {
+                if let Some(depth) = depth {
+                    impact_log[asset] += (1.0 - 0.01_f64).ln() * sold_last_block_usd / depth;
+                }
+            }
+            exogenous[asset] = paths[asset].price_at(block);
+            reference[asset] = exogenous[asset] * impact_log[asset].exp();
+        }
+        sold_last_block_usd = 0.0;
+        // 2. no venues, no arbitrage; 3. oracles
+        for (index, model) in market.oracles.iter().enumerate() {
+            let read = |source| read_source(source, &reference, &oracle_values);
+            let value = oracle_states[index].update(model, block, read);
+            oracle_settled[index] = oracle_states[index].is_settled(model, tolerance);
+            oracle_values[index] = value;
+        }
+        let collateral_price = protocol_price(c, &oracle_values, &reference);
+        let debt_price = protocol_price(d, &oracle_values, &reference);
+        prices = (collateral_price, debt_price);
+
+        // 4. liquidations
+        let end = frontier(liquidated, book.len(), |i| {
+            book.liquidatable(i, collateral_price, debt_price)
+        });
+        let n_liquidatable = (end - liquidated) as u32;
+        let mut n_liquidations = 0u32;
+        let mut seized_usd_block = 0.0;
+        // Every account's keeper margin has the sign of this one (per unit of debt, solvent case):
+        // the engine skips an account whose margin is negative and liquidates it otherwise.
+        let per_debt_seized = debt_price / collateral_price * (1.0 + bonus);
+        let per_debt_to_keeper =
+            per_debt_seized - (per_debt_seized - per_debt_seized / (1.0 + bonus)) * fee_share;
+        let margin = per_debt_to_keeper * reference[c] - reference[d];
+        if end > liquidated && margin >= 0.0 {
+            let insolvent_end = frontier(liquidated, end, |i| {
+                book.insolvent(i, collateral_price, debt_price)
+            });
+            // Solvent accounts: seize debt * price(d) / price(c) * (1 + bonus).
+            let debt = book.debt_between(insolvent_end, end);
+            let seized = debt * debt_price / collateral_price * (1.0 + bonus);
+            // Insolvent accounts: seize all collateral, repay its value net of the bonus.
+            let all_collateral = book.collateral_between(liquidated, insolvent_end);
+            let insolvent_debt = book.debt_between(liquidated, insolvent_end);
+            let repaid_insolvent = all_collateral * collateral_price / debt_price / (1.0 + bonus);
+            let unbacked = (insolvent_debt - repaid_insolvent).max(0.0);
+
+            let seized_total = seized + all_collateral;
+            let repaid_total = debt + repaid_insolvent;
+            let bonus_collateral = seized_total - seized_total / (1.0 + bonus);
+            let fee_collateral = bonus_collateral * fee_share;
+            let to_keepers = seized_total - fee_collateral;
+            let seized_usd = seized_total * collateral_price;
+            let repaid_usd = repaid_total * debt_price;
+            let proceeds = to_keepers * reference[c];
+
+            n_liquidations = n_liquidatable;
+            seized_usd_block = seized_usd;
+            totals.n += u64::from(n_liquidations);
+            totals.seized_usd += seized_usd;
+            totals.repaid_usd += repaid_usd;
+            totals.bonus_usd += repaid_usd * bonus;
+            totals.fees_usd += fee_collateral * collateral_price;
+            totals.bad_debt_usd += unbacked * debt_price;
+            totals.keeper_profit_usd += proceeds - repaid_total * reference[d];
+            if !v3_3 {
+                left_unbacked_debt += unbacked;
+            }
+            sold_last_block_usd = to_keepers * reference[c];
+            scratch.liquidating_blocks.push((
+                liquidated,
+                insolvent_end,
+                end,
+                collateral_price,
+                debt_price,
+            ));
+            liquidated = end;
+        }
+        n_liquidatable_last = n_liquidatable;
+        scratch.seized_per_block.push(seized_usd_block);
+        if n_liquidations > peak.1 {
+            peak = (block, n_liquidations);
+        }
+        lowest_primary = lowest_primary.min(reference[primary.index()]);
+
+        // The engine's stop rule.
+        let moved = |before: f64, after: f64| (after / before - 1.0).abs() > tolerance;
+        let reference_moving = previous_reference
+            .iter()
+            .zip(&reference)
+            .any(|(b, a)| moved(*b, *a));
+        let oracles_moving = oracle_settled.iter().any(|settled| !settled);
+        let settled =
+            block >= settled_from && n_liquidations == 0 && !reference_moving && !oracles_moving;
+        block += 1;
+        if settled {
+            break if n_liquidatable == 0 {
+                StopReason::NoLiquidatablePositions
+            } else {
+                StopReason::LiquidationUnprofitable
+            };
+        }
+        if block >= max_blocks {
+            break StopReason::BlockLimit;
+        }
+    };
+
+    // Insolvent debt at the end: accounts not liquidated whose collateral is worth less than their
+    // debt (a prefix of the rest), debt v3.0 left unbacked, and accounts without collateral.
+    let (collateral_price, debt_price) = prices;
+    let underwater_end = frontier(liquidated, book.len(), |i| {
+        book.underwater(i, collateral_price, debt_price)
+    });
+    let insolvent_debt_usd = (book.debt_between(liquidated, underwater_end) * debt_price
+        - book.collateral_between(liquidated, underwater_end) * collateral_price)
+        .max(0.0)
+        + (left_unbacked_debt + book.stranded_debt) * debt_price;
+
+    // Induced liquidations: liquidated accounts that stay at or above HF 1 at the exogenous prices
+    // of every block (prices read directly, no oracle). Among the sorted accounts they are the ones
+    // past the furthest frontier any block's exogenous prices reach; a frontier moves only when the
+    // predicate holds at the current one, so each block costs O(1) unless it extends it.
+    let mut exogenous_frontier = 0;
+    for index in 0..block.min(settled_from + 1) {
+        let collateral_price = paths[c].price_at(index);
+        let debt_price = paths[d].price_at(index);
+        exogenous_frontier = frontier(exogenous_frontier, book.len(), |i| {
+            book.liquidatable(i, collateral_price, debt_price)
+        });
+    }
+    let induced_liquidations = liquidated.saturating_sub(exogenous_frontier) as u64;
+    let mut induced_seized_usd = 0.0;
+    for &(start, insolvent_end, end, collateral_price, debt_price) in &scratch.liquidating_blocks {
+        // Seized value: all collateral of insolvent accounts, debt * (1 + bonus) of the others.
+        let from = start.max(exogenous_frontier);
+        if from >= end {
+            continue;
+        }
+        let split = insolvent_end.clamp(from, end);
+        induced_seized_usd += book.collateral_between(from, split) * collateral_price
+            + book.debt_between(split, end) * debt_price / collateral_price
+                * (1.0 + bonus)
+                * collateral_price;
+    }
+
+    let mut seized_per_block = scratch
+        .seized_per_block
+        .iter()
+        .enumerate()
+        .map(|(block, &seized)| (block as u64, seized));
+    let summary = SummaryParts {
+        paths,
+        primary,
+        primary_symbol: &market.assets[primary.index()].symbol,
+        blocks_run: block,
+        equilibrium_price: reference[primary.index()],
+        lowest_price: lowest_primary,
+        n_liquidations: totals.n,
+        n_accounts_liquidated: liquidated as u64,
+        collateral_seized_usd: totals.seized_usd,
+        debt_repaid_usd: totals.repaid_usd,
+        bonus_usd: totals.bonus_usd,
+        protocol_fees_usd: totals.fees_usd,
+        bad_debt_usd: totals.bad_debt_usd,
+        insolvent_debt_usd,
+        keeper_profit_usd: totals.keeper_profit_usd,
+        gas_usd: 0.0,
+        peak_liquidations: peak,
+        seized_per_block: &mut seized_per_block,
+        stop_reason,
+        n_liquidatable_at_stop: u64::from(n_liquidatable_last),
+    }
+    .summary();
+    Ok(FastOutcome {
+        summary,
+        induced_liquidations,
+        induced_seized_usd,
+    })
+}
+
+#[derive(Debug, Default)]
+struct Totals {
+    n: u64,
+    seized_usd: f64,
+    repaid_usd: f64,
+    bonus_usd: f64,
+    fees_usd: f64,
+    bad_debt_usd: f64,
+    keeper_profit_usd: f64,
+}
+
+fn paths_settled_from(paths: &[&ReferencePath]) -> u64 {
+    paths
+        .iter()
+        .map(|path| path.settled_from_block())
+        .max()
+        .unwrap_or(0)
+}
+
+fn read_source(source: PriceSource, reference: &[f64], oracle_values: &[f64]) -> f64 {
+    match source {
+        PriceSource::Reference(asset) => reference[asset.index()],
+        PriceSource::Oracle(oracle) => oracle_values[oracle.index()],
+        PriceSource::Constant(price) => price,
+        PriceSource::Venue(_) => unreachable!("the fast path runs only markets without venues"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_frontier_finds_the_end_of_a_true_prefix() {
+        // The predicate `i < cut` holds on 0..cut; from `from`, the first index where it fails is
+        // `cut` when `from < cut`, else `from` itself.
+        for cut in [0usize, 1, 2, 3, 500, 999, 1000] {
+            for from in [0usize, 1, 7, 400, 999, 1000] {
+                let found = frontier(from, 1000, |i| i < cut);
+                let expected = if from < cut { cut } else { from };
+                assert_eq!(found, expected, "cut {cut} from {from}");
+            }
+        }
+    }
+
+    #[test]
+    fn test_compensated_sum_keeps_small_ranges_exact() {
+        // 1e16 + 1 + 1 - 1e16: a plain f64 prefix sum loses both ones (1e16 + 1 rounds to 1e16).
+        let values = [1e16, 1.0, 1.0, 3.0];
+        let mut sums = vec![CompensatedSum::default()];
+        for v in values {
+            let last = *sums.last().unwrap();
+            sums.push(last.add(v));
+        }
+        assert_eq!(sums[3].minus(sums[1]), 2.0);
+        assert_eq!(sums[4].minus(sums[1]), 5.0);
+    }
+}
