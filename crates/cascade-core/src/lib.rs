@@ -13,4 +13,5 @@ pub mod oracle;
 pub mod price_path;
 pub mod report;
 pub mod rng;
+pub mod stats;
 pub mod venue;

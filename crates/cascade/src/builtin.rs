@@ -1,12 +1,21 @@
 //! Scenarios embedded in the binary, runnable by name.
 
 /// (name, file name in `scenarios/`, TOML text, one-line description).
-pub const BUILTIN_SCENARIOS: &[(&str, &str, &str, &str)] = &[(
-    "default",
-    "default.toml",
-    include_str!("../../../scenarios/default.toml"),
-    "ETH -20% / BTC -10% in six minutes on a $2B Aave-v3.3-style lending market (40,000 accounts)",
-)];
+pub const BUILTIN_SCENARIOS: &[(&str, &str, &str, &str)] = &[
+    (
+        "default",
+        "default.toml",
+        include_str!("../../../scenarios/default.toml"),
+        "ETH -20% / BTC -10% in six minutes on a $2B Aave-v3.3-style lending market (40,000 accounts)",
+    ),
+    (
+        "frictionless",
+        "frictionless.toml",
+        include_str!("../../../scenarios/frictionless.toml"),
+        "ETH -15% on a full-close lending market with frictionless keepers (100,000 accounts; \
+         runs on the sorted-book fast path)",
+    ),
+];
 
 /// The TOML text of a built-in scenario.
 pub fn builtin(name: &str) -> Option<&'static str> {
