@@ -19,6 +19,9 @@ struct Cli {
 enum Command {
     /// Run one simulation and write its report folder.
     Run(commands::run::RunArgs),
+    /// Monte Carlo stress test: many price paths in parallel, the distribution of bad debt and
+    /// liquidations, VaR and expected shortfall.
+    Stress(commands::stress::StressArgs),
     /// Print the JSON Schema of scenario files (for editors' validation).
     Schema,
     /// List the built-in scenarios.
@@ -29,6 +32,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => commands::run::run(&args),
+        Command::Stress(args) => commands::stress::run(&args),
         Command::Schema => commands::schema::run(),
         Command::Scenarios => commands::scenarios::run(),
     };

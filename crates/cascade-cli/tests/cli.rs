@@ -315,3 +315,65 @@ fn test_order_book_from_levels_file() {
         .code(2)
         .stderr(predicate::str::contains("book.csv").and(predicate::str::contains("empty")));
 }
+
+#[test]
+fn test_stress_writes_summary_and_paths_and_reruns_a_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("stress");
+    cascade()
+        .args([
+            "stress",
+            "frictionless",
+            "--paths",
+            "64",
+            "--threads",
+            "2",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("VaR 99"))
+        .stdout(predicate::str::contains("sorted-book fast path"));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["paths"], 64);
+    assert_eq!(summary["engine"], "fast_path");
+    let csv = std::fs::read_to_string(out.join("paths.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 65, "a header and one row per path");
+    let rerun = summary["worst_paths"][0]["rerun"].as_str().unwrap();
+    let path = rerun.rsplit(' ').next().unwrap();
+    cascade()
+        .args(["run", "frictionless", "--json", "--path", path, "--out"])
+        .arg(dir.path().join("rerun"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn test_stress_bad_paths_and_a_scenario_without_processes_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("stress");
+    cascade()
+        .args(["stress", "frictionless", "--paths", "0", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--paths"));
+    cascade()
+        .args(["stress", "frictionless", "--paths", "many", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value 'many'"));
+    let file = write(dir.path(), "no-process.toml", VALID);
+    cascade()
+        .args(["stress"])
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no asset has a `process`"));
+    assert!(!out.exists());
+}

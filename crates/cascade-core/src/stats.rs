@@ -135,7 +135,10 @@ mod tests {
         let d = Distribution::of(&values).unwrap();
         for (a, var, es) in [(0.95, d.var_95, d.es_95), (0.99, d.var_99, d.es_99)] {
             let exact_var = -(1.0f64 - a).ln();
-            assert!((var - exact_var).abs() < 1e-3, "VaR{a}: {var} vs {exact_var}");
+            assert!(
+                (var - exact_var).abs() < 1e-3,
+                "VaR{a}: {var} vs {exact_var}"
+            );
             assert!((es - (exact_var + 1.0)).abs() < 1e-3, "ES{a}: {es}");
         }
         assert!((d.mean - 1.0).abs() < 1e-3);

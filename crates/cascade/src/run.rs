@@ -52,12 +52,30 @@ pub fn run_scenario(
     scenario: &Scenario,
     origin: &Origin,
     seed: Option<u64>,
+    on_block: impl FnMut(u64, u64),
+) -> Result<RunOutput, ScenarioError> {
+    run_scenario_path(scenario, origin, seed, None, on_block)
+}
+
+/// [`run_scenario`] on path `path` of the scenario's stress test (the prices `cascade stress` drew
+/// for that path) instead of the assets' own price paths; `None`: the assets' own paths.
+pub fn run_scenario_path(
+    scenario: &Scenario,
+    origin: &Origin,
+    seed: Option<u64>,
+    path: Option<u64>,
     mut on_block: impl FnMut(u64, u64),
 ) -> Result<RunOutput, ScenarioError> {
     let seed = seed.unwrap_or(scenario.simulation.seed);
     let mut scenario = scenario.clone();
     scenario.simulation.seed = seed;
-    let market = build_market(&scenario, origin, seed)?;
+    let mut market = build_market(&scenario, origin, seed)?;
+    if let Some(index) = path {
+        let source = crate::stress::path_source(&scenario, origin, Some(seed))?;
+        for (asset, drawn) in market.assets.iter_mut().zip(source.paths(index)) {
+            asset.path = drawn;
+        }
+    }
     let max_blocks = market.settings.max_blocks;
     let mut simulation = Simulation::new(market);
     while simulation.step().is_none() {

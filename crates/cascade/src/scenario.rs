@@ -50,6 +50,110 @@ pub struct Scenario {
     pub protocols: Vec<ProtocolConfig>,
     /// Liquidators.
     pub keepers: Vec<KeeperConfig>,
+    /// Monte Carlo settings for `cascade stress` and `cascade sweep` (the assets' `process`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stress: Option<StressConfig>,
+}
+
+fn default_stress_paths() -> u64 {
+    1000
+}
+fn default_stress_blocks() -> u64 {
+    500
+}
+
+/// How `cascade stress` draws its price paths: every asset with a `process` follows it; the others
+/// stay at their initial price. Path `i` is a pure function of (`simulation.seed`, `i`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StressConfig {
+    /// Paths to run when `--paths` is not given.
+    #[serde(default = "default_stress_paths")]
+    pub paths: u64,
+    /// Blocks each drawn path lasts; afterwards prices stay at their last value while the run goes
+    /// on to equilibrium (or `simulation.max_blocks`).
+    #[serde(default = "default_stress_blocks")]
+    pub blocks: u64,
+    /// Correlations between the Gaussian shocks of two assets' processes (0 when not listed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub correlations: Vec<CorrelationConfig>,
+}
+
+/// The correlation of two assets' shocks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelationConfig {
+    /// Two asset symbols.
+    pub assets: [String; 2],
+    /// In [-1, 1].
+    pub rho: f64,
+}
+
+/// A stochastic price process (annualised parameters over a 365.25-day year; formulas and defaults
+/// in docs/price-processes.md). Absent parameters take the documented defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ProcessConfig {
+    /// Geometric Brownian motion.
+    Gbm {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        drift: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        volatility: Option<f64>,
+    },
+    /// GBM plus Poisson jumps with normal log sizes.
+    Merton {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        drift: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        volatility: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        jump_intensity: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        jump_mean: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        jump_volatility: Option<f64>,
+    },
+    /// GARCH(1,1) with Student-t innovations, one step per block.
+    Garch {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mean_log_return: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        long_run_volatility: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alpha: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        beta: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        degrees_of_freedom: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        initial_volatility: Option<f64>,
+    },
+    /// Stationary bootstrap of the log returns of a price CSV (`time` and a price column, evenly
+    /// spaced bars; the bar length is read from the times). Relative to the scenario's folder.
+    Bootstrap {
+        file: String,
+        #[serde(default = "default_close_column")]
+        column: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mean_block_length: Option<f64>,
+    },
+    /// A token pegged to another asset (a liquid-staking token) that can de-peg and recover.
+    Pegged {
+        underlying: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target_ratio: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        depeg_intensity: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        depeg_size_mean: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        depeg_size_sd: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recovery_half_life_seconds: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ratio_volatility: Option<f64>,
+    },
 }
 
 /// Run-wide settings.
@@ -119,6 +223,10 @@ pub struct AssetConfig {
     /// The exogenous path. Absent: constant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_path: Option<PricePathConfig>,
+    /// The Monte Carlo process `cascade stress` draws this asset's paths from (instead of
+    /// `price_path`). Absent: constant at the initial price in stress tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<ProcessConfig>,
 }
 
 /// An exogenous price path. Drops are fractions of the initial price (0.25 = -25%).

@@ -8,11 +8,21 @@
 
 use cascade_core::engine::{Market, Simulation};
 use cascade_core::fast::{run_fast, FastScratch, NotApplicable, SortedBook};
+use cascade_core::ids::AssetId;
 use cascade_core::price_path::ReferencePath;
+use cascade_core::process::{
+    log_returns_from_prices, AssetProcess, Bootstrap, Garch, Gbm, Merton, Pegged,
+    ProcessConfig as CoreProcessConfig, ProcessError, ProcessModel,
+};
 use cascade_core::report::Summary;
 use cascade_core::stats::Distribution;
 use rayon::prelude::*;
 use serde::Serialize;
+
+use crate::data;
+use crate::error::ScenarioError;
+use crate::market::Origin;
+use crate::scenario::{ProcessConfig, Scenario, StressConfig};
 
 /// What one path produced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -26,7 +36,10 @@ pub struct PathResult {
     pub max_drawdown: f64,
     /// The exogenous path's own largest fall.
     pub exogenous_drawdown: f64,
-    pub amplification: f64,
+    /// `max_drawdown / exogenous_drawdown` on paths whose exogenous fall is at least
+    /// [`SHOCKED_PATH_DRAWDOWN`]; absent (empty in the CSV) on the others, which have no shock to
+    /// amplify.
+    pub amplification: Option<f64>,
     pub n_liquidations: u64,
     /// Accounts liquidated only because liquidations moved the price (see [`CASCADE_DEFINITION`]).
     pub induced_liquidations: u64,
@@ -38,6 +51,9 @@ pub struct PathResult {
     pub blocks_simulated: u64,
     pub stop_reason: &'static str,
 }
+
+/// The smallest exogenous fall (1%) for which a path's amplification is measured.
+pub const SHOCKED_PATH_DRAWDOWN: f64 = 0.01;
 
 /// How a path counts as a cascade.
 pub const CASCADE_DEFINITION: &str = "a path cascades when liquidations move the price far \
@@ -54,7 +70,8 @@ impl PathResult {
             equilibrium_drawdown: summary.final_drawdown,
             max_drawdown: summary.max_drawdown,
             exogenous_drawdown: summary.initial_shock,
-            amplification: summary.amplification,
+            amplification: (summary.initial_shock >= SHOCKED_PATH_DRAWDOWN)
+                .then(|| summary.max_drawdown / summary.initial_shock),
             n_liquidations: summary.n_liquidations,
             induced_liquidations: induced.0,
             induced_value_usd: induced.1,
@@ -147,12 +164,7 @@ fn run_full(
             result
         })
         .collect();
-    (
-        results,
-        EngineUsed::FullEngine {
-            reason: reason.0,
-        },
-    )
+    (results, EngineUsed::FullEngine { reason: reason.0 })
 }
 
 /// The distribution of each headline quantity over the paths.
@@ -163,7 +175,9 @@ pub struct StressStatistics {
     pub liquidated_value_usd: Distribution,
     pub equilibrium_drawdown: Distribution,
     pub max_drawdown: Distribution,
-    pub amplification: Distribution,
+    /// Over the shocked paths only (exogenous fall of at least 1%; `amplification.n` says how
+    /// many); `None` when no path was shocked.
+    pub amplification: Option<Distribution>,
     /// Share of paths that cascade (see `cascade_definition`).
     pub cascade_probability: f64,
     pub cascade_definition: &'static str,
@@ -188,7 +202,12 @@ impl StressStatistics {
             liquidated_value_usd: column(|r| r.liquidated_value_usd)?,
             equilibrium_drawdown: column(|r| r.equilibrium_drawdown)?,
             max_drawdown: column(|r| r.max_drawdown)?,
-            amplification: column(|r| r.amplification)?,
+            amplification: Distribution::of(
+                &results
+                    .iter()
+                    .filter_map(|r| r.amplification)
+                    .collect::<Vec<_>>(),
+            ),
             cascade_probability: share(|r| r.cascade),
             cascade_definition: CASCADE_DEFINITION,
             bad_debt_probability: share(|r| r.bad_debt_usd > 0.0),
@@ -217,4 +236,334 @@ pub fn paths_csv(results: &[PathResult]) -> String {
         writer.serialize(result).expect("writing to memory");
     }
     String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8 CSV")
+}
+
+/// The price paths of a scenario's stress test: its assets' processes, ready to draw path `i`.
+#[derive(Debug, Clone)]
+pub struct PathSource {
+    model: ProcessModel,
+    start_prices: Vec<f64>,
+    /// Blocks of each drawn path.
+    pub blocks: usize,
+    /// Paths to run when the command line does not say.
+    pub default_paths: u64,
+    seed: u64,
+}
+
+impl PathSource {
+    /// Path `index`: one exogenous path per asset.
+    pub fn paths(&self, index: u64) -> Vec<ReferencePath> {
+        let drawn = self
+            .model
+            .simulate(self.seed, index, self.blocks, &self.start_prices);
+        (0..self.start_prices.len())
+            .map(|asset| ReferencePath::Series {
+                prices: drawn.column(AssetId(asset as u16)).collect(),
+            })
+            .collect()
+    }
+}
+
+/// The stress section of `scenario` as a path source (with `seed`, the scenario's unless given).
+pub fn path_source(
+    scenario: &Scenario,
+    origin: &Origin,
+    seed: Option<u64>,
+) -> Result<PathSource, ScenarioError> {
+    let invalid = |field: String, message: String| ScenarioError::Invalid {
+        file: origin.file.clone(),
+        field,
+        message,
+    };
+    let settings = scenario.stress.clone().unwrap_or(StressConfig {
+        paths: 1000,
+        blocks: 500,
+        correlations: Vec::new(),
+    });
+    if settings.blocks < 2 {
+        return Err(invalid(
+            "stress.blocks".into(),
+            format!("is {}; a path needs at least 2 blocks", settings.blocks),
+        ));
+    }
+    let symbols: Vec<&str> = scenario.assets.iter().map(|a| a.symbol.as_str()).collect();
+    let asset_index = |symbol: &str, field: String| {
+        symbols.iter().position(|s| *s == symbol).ok_or_else(|| {
+            invalid(
+                field,
+                format!(
+                    "`{symbol}` is not an asset of the scenario ({})",
+                    symbols.join(", ")
+                ),
+            )
+        })
+    };
+    let mut processes = Vec::with_capacity(scenario.assets.len());
+    let mut start_prices = Vec::with_capacity(scenario.assets.len());
+    let mut any = false;
+    for (index, asset) in scenario.assets.iter().enumerate() {
+        let field = |name: &str| format!("assets[{index}].process.{name}");
+        let start = asset.initial_price.ok_or_else(|| {
+            invalid(
+                format!("assets[{index}].initial_price"),
+                "a stress test starts every path at the asset's initial_price; give one".into(),
+            )
+        })?;
+        start_prices.push(start);
+        let process = match &asset.process {
+            None => AssetProcess::Gbm(Gbm {
+                drift: 0.0,
+                volatility: 0.0,
+            }),
+            Some(config) => {
+                any = true;
+                match config {
+                    ProcessConfig::Gbm { drift, volatility } => {
+                        let d = Gbm::default();
+                        AssetProcess::Gbm(Gbm {
+                            drift: drift.unwrap_or(d.drift),
+                            volatility: volatility.unwrap_or(d.volatility),
+                        })
+                    }
+                    ProcessConfig::Merton {
+                        drift,
+                        volatility,
+                        jump_intensity,
+                        jump_mean,
+                        jump_volatility,
+                    } => {
+                        let d = Merton::default();
+                        AssetProcess::Merton(Merton {
+                            drift: drift.unwrap_or(d.drift),
+                            volatility: volatility.unwrap_or(d.volatility),
+                            jump_intensity: jump_intensity.unwrap_or(d.jump_intensity),
+                            jump_mean: jump_mean.unwrap_or(d.jump_mean),
+                            jump_volatility: jump_volatility.unwrap_or(d.jump_volatility),
+                        })
+                    }
+                    ProcessConfig::Garch {
+                        mean_log_return,
+                        long_run_volatility,
+                        alpha,
+                        beta,
+                        degrees_of_freedom,
+                        initial_volatility,
+                    } => {
+                        let d = Garch::default();
+                        AssetProcess::Garch(Garch {
+                            mean_log_return: mean_log_return.unwrap_or(d.mean_log_return),
+                            long_run_volatility: long_run_volatility
+                                .unwrap_or(d.long_run_volatility),
+                            alpha: alpha.unwrap_or(d.alpha),
+                            beta: beta.unwrap_or(d.beta),
+                            degrees_of_freedom: degrees_of_freedom.unwrap_or(d.degrees_of_freedom),
+                            initial_volatility: initial_volatility.or(d.initial_volatility),
+                        })
+                    }
+                    ProcessConfig::Bootstrap {
+                        file,
+                        column,
+                        mean_block_length,
+                    } => {
+                        let path = origin.base_dir.join(file);
+                        let series = data::load_price_series(&path, column)?;
+                        let log_returns = log_returns_from_prices(&series.prices)
+                            .map_err(|e| invalid(field("file"), e.to_string()))?;
+                        AssetProcess::Bootstrap(Bootstrap {
+                            log_returns,
+                            bar_seconds: series.interval_seconds as f64,
+                            mean_block_length: mean_block_length.unwrap_or(6.0),
+                        })
+                    }
+                    ProcessConfig::Pegged {
+                        underlying,
+                        target_ratio,
+                        depeg_intensity,
+                        depeg_size_mean,
+                        depeg_size_sd,
+                        recovery_half_life_seconds,
+                        ratio_volatility,
+                    } => {
+                        let under = asset_index(underlying, field("underlying"))?;
+                        let d = Pegged::with_defaults(AssetId(under as u16));
+                        AssetProcess::Pegged(Pegged {
+                            underlying: d.underlying,
+                            target_ratio: target_ratio.unwrap_or(d.target_ratio),
+                            depeg_intensity: depeg_intensity.unwrap_or(d.depeg_intensity),
+                            depeg_size_mean: depeg_size_mean.unwrap_or(d.depeg_size_mean),
+                            depeg_size_sd: depeg_size_sd.unwrap_or(d.depeg_size_sd),
+                            recovery_half_life_seconds: recovery_half_life_seconds
+                                .unwrap_or(d.recovery_half_life_seconds),
+                            ratio_volatility: ratio_volatility.unwrap_or(d.ratio_volatility),
+                        })
+                    }
+                }
+            }
+        };
+        processes.push(process);
+    }
+    if !any {
+        return Err(invalid(
+            "assets".into(),
+            "no asset has a `process`: a stress test needs at least one stochastic price \
+             (e.g. process = { kind = \"gbm\", volatility = 0.8 })"
+                .into(),
+        ));
+    }
+    let n = scenario.assets.len();
+    let mut correlation = vec![vec![0.0; n]; n];
+    for (i, row) in correlation.iter_mut().enumerate() {
+        row[i] = 1.0;
+    }
+    for (index, entry) in settings.correlations.iter().enumerate() {
+        let field = |name: &str| format!("stress.correlations[{index}].{name}");
+        let a = asset_index(&entry.assets[0], field("assets"))?;
+        let b = asset_index(&entry.assets[1], field("assets"))?;
+        if a == b {
+            return Err(invalid(
+                field("assets"),
+                "names the same asset twice; a correlation is between two assets".into(),
+            ));
+        }
+        correlation[a][b] = entry.rho;
+        correlation[b][a] = entry.rho;
+    }
+    let config = CoreProcessConfig {
+        block_seconds: scenario.simulation.block_time_seconds,
+        assets: processes,
+        correlation,
+    };
+    let model = ProcessModel::new(&config).map_err(|error| {
+        let field = match &error {
+            ProcessError::Parameter { asset, field, .. } => {
+                format!("assets[{}].process.{field}", asset.0)
+            }
+            ProcessError::BlockSeconds { .. } => "simulation.block_time_seconds".into(),
+            ProcessError::Price { .. } | ProcessError::StartPrice { .. } => "assets".into(),
+            _ => "stress.correlations".into(),
+        };
+        invalid(field, error.to_string())
+    })?;
+    model
+        .check_start_prices(&start_prices)
+        .map_err(|e| invalid("assets".into(), e.to_string()))?;
+    Ok(PathSource {
+        model,
+        start_prices,
+        blocks: settings.blocks as usize,
+        default_paths: settings.paths,
+        seed: seed.unwrap_or(scenario.simulation.seed),
+    })
+}
+
+/// A path worth re-running alone.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorstPath {
+    pub path: u64,
+    pub bad_debt_usd: f64,
+    pub liquidated_value_usd: f64,
+    pub equilibrium_drawdown: f64,
+    pub amplification: Option<f64>,
+    /// The command that re-runs this path alone with the full engine and writes its report.
+    pub rerun: String,
+}
+
+/// `summary.json` of `cascade stress`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StressReport {
+    pub scenario_name: String,
+    pub seed: u64,
+    pub paths: u64,
+    /// Blocks of each drawn path.
+    pub path_blocks: u64,
+    #[serde(flatten)]
+    pub engine: EngineUsed,
+    pub statistics: StressStatistics,
+    pub worst_paths: Vec<WorstPath>,
+}
+
+/// Everything `cascade stress` computes, ready to print and write.
+#[derive(Debug, Clone)]
+pub struct StressOutput {
+    pub report: StressReport,
+    pub results: Vec<PathResult>,
+}
+
+impl StressOutput {
+    pub fn summary_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(&self.report).expect("serialisable report");
+        text.push('\n');
+        text
+    }
+
+    /// Writes `summary.json` and `paths.csv` into `dir`, all or nothing.
+    pub fn write(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        crate::report::write_folder_atomically(
+            dir,
+            &[
+                ("summary.json", self.summary_json()),
+                ("paths.csv", paths_csv(&self.results)),
+            ],
+        )
+    }
+}
+
+/// Runs the stress test of `scenario`: `n_paths` paths (the scenario's `stress.paths` when `None`).
+/// `scenario_spec` is how the user named the scenario (for the re-run commands).
+pub fn stress_scenario(
+    scenario: &Scenario,
+    origin: &Origin,
+    scenario_spec: &str,
+    seed: Option<u64>,
+    n_paths: Option<u64>,
+    force_full_engine: bool,
+    on_path_done: &(dyn Fn() + Sync),
+) -> Result<StressOutput, ScenarioError> {
+    let seed = seed.unwrap_or(scenario.simulation.seed);
+    let source = path_source(scenario, origin, Some(seed))?;
+    let n_paths = n_paths.unwrap_or(source.default_paths);
+    if n_paths == 0 {
+        return Err(ScenarioError::Invalid {
+            file: origin.file.clone(),
+            field: "--paths".into(),
+            message: "is 0; a stress test needs at least one path".into(),
+        });
+    }
+    let market = crate::market::build_market(scenario, origin, seed)?;
+    let (results, engine) = run_paths(
+        &market,
+        n_paths,
+        &|index| source.paths(index),
+        on_path_done,
+        force_full_engine,
+    );
+    let statistics = StressStatistics::of(&results).expect("at least one path, no NaN");
+    let seed_flag = if seed == scenario.simulation.seed {
+        String::new()
+    } else {
+        format!(" --seed {seed}")
+    };
+    let worst_paths = worst_paths(&results, 10)
+        .into_iter()
+        .map(|r| WorstPath {
+            path: r.path,
+            bad_debt_usd: r.bad_debt_usd,
+            liquidated_value_usd: r.liquidated_value_usd,
+            equilibrium_drawdown: r.equilibrium_drawdown,
+            amplification: r.amplification,
+            rerun: format!("cascade run {scenario_spec} --path {}{seed_flag}", r.path),
+        })
+        .collect();
+    Ok(StressOutput {
+        report: StressReport {
+            scenario_name: scenario.simulation.name.clone(),
+            seed,
+            paths: n_paths,
+            path_blocks: source.blocks as u64,
+            engine,
+            statistics,
+            worst_paths,
+        },
+        results,
+    })
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use cascade::run::{load_scenario, run_scenario};
+use cascade::run::{load_scenario, run_scenario_path};
 use cascade_core::report::Summary;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -17,6 +17,10 @@ pub struct RunArgs {
     /// Seed for every random draw (overrides the scenario's `simulation.seed`).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Run path N of the scenario's stress test (as `cascade stress` drew it) instead of the assets'
+    /// own price paths: how to look at one of the worst paths a stress test reports.
+    #[arg(long)]
+    pub path: Option<u64>,
     /// Folder for report.json, blocks.csv and liquidations.csv (replaced if it exists).
     #[arg(long, default_value = "cascade-report")]
     pub out: PathBuf,
@@ -32,22 +36,28 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let progress = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
     let mut shown = false;
-    let output = run_scenario(&scenario, &origin, args.seed, |block, max_blocks| {
-        if !shown && started.elapsed() > Duration::from_secs(1) {
-            shown = true;
-            progress.set_length(max_blocks);
-            progress.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} block {pos}/{len} (stops earlier at equilibrium) {elapsed}",
-                )
-                .expect("a valid template"),
-            );
-            progress.set_draw_target(ProgressDrawTarget::stderr());
-        }
-        if shown {
-            progress.set_position(block);
-        }
-    })?;
+    let output = run_scenario_path(
+        &scenario,
+        &origin,
+        args.seed,
+        args.path,
+        |block, max_blocks| {
+            if !shown && started.elapsed() > Duration::from_secs(1) {
+                shown = true;
+                progress.set_length(max_blocks);
+                progress.set_style(
+                    ProgressStyle::with_template(
+                        "{spinner} block {pos}/{len} (stops earlier at equilibrium) {elapsed}",
+                    )
+                    .expect("a valid template"),
+                );
+                progress.set_draw_target(ProgressDrawTarget::stderr());
+            }
+            if shown {
+                progress.set_position(block);
+            }
+        },
+    )?;
     progress.finish_and_clear();
     let elapsed = started.elapsed();
     output
@@ -69,7 +79,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn usd(value: f64) -> String {
+pub(crate) fn usd(value: f64) -> String {
     let abs = value.abs();
     let (scaled, unit) = if abs >= 1e9 {
         (value / 1e9, "B")
@@ -83,7 +93,7 @@ fn usd(value: f64) -> String {
     format!("${scaled:.2}{unit}")
 }
 
-fn percent(fraction: f64) -> String {
+pub(crate) fn percent(fraction: f64) -> String {
     format!("{:.2}%", fraction * 100.0)
 }
 
