@@ -1,5 +1,6 @@
 //! cascade: scenarios, IO and reports.
 pub mod builtin;
+pub mod columns;
 pub mod data;
 pub mod error;
 pub mod market;

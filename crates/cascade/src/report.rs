@@ -289,7 +289,7 @@ pub fn liquidations_csv(events: &[LiquidationEvent]) -> String {
 
 /// Writes `files` (name, contents) into `dir` all-or-nothing: into a temporary sibling folder first,
 /// then renamed over `dir` (an existing `dir` is replaced only after the new one is complete).
-pub fn write_folder_atomically(dir: &Path, files: &[(&str, String)]) -> std::io::Result<()> {
+pub fn write_folder_atomically(dir: &Path, files: &[(&str, &[u8])]) -> std::io::Result<()> {
     let parent = match dir.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -306,7 +306,7 @@ pub fn write_folder_atomically(dir: &Path, files: &[(&str, String)]) -> std::io:
     let result = (|| {
         for (file_name, contents) in files {
             let mut file = std::fs::File::create(staging.join(file_name))?;
-            file.write_all(contents.as_bytes())?;
+            file.write_all(contents)?;
             file.sync_all()?;
         }
         if dir.exists() {

@@ -26,9 +26,9 @@ impl RunOutput {
         write_folder_atomically(
             dir,
             &[
-                ("report.json", self.report_json.clone()),
-                ("blocks.csv", self.blocks_csv.clone()),
-                ("liquidations.csv", self.liquidations_csv.clone()),
+                ("report.json", self.report_json.as_bytes()),
+                ("blocks.csv", self.blocks_csv.as_bytes()),
+                ("liquidations.csv", self.liquidations_csv.as_bytes()),
             ],
         )
     }

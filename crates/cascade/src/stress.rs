@@ -229,6 +229,43 @@ pub fn worst_paths(results: &[PathResult], n: usize) -> Vec<&PathResult> {
     order
 }
 
+/// Per-path results as a Parquet file (the columns of [`paths_csv`]; `amplification` nullable).
+pub fn paths_parquet(results: &[PathResult]) -> Vec<u8> {
+    use crate::columns::Column;
+    let f = |get: fn(&PathResult) -> f64| Column::F64(results.iter().map(get).collect());
+    let u = |get: fn(&PathResult) -> u64| Column::U64(results.iter().map(get).collect());
+    crate::columns::to_parquet(&[
+        ("path", u(|r| r.path)),
+        ("bad_debt_usd", f(|r| r.bad_debt_usd)),
+        ("liquidated_value_usd", f(|r| r.liquidated_value_usd)),
+        ("equilibrium_drawdown", f(|r| r.equilibrium_drawdown)),
+        ("max_drawdown", f(|r| r.max_drawdown)),
+        ("exogenous_drawdown", f(|r| r.exogenous_drawdown)),
+        (
+            "amplification",
+            Column::OptionalF64(results.iter().map(|r| r.amplification).collect()),
+        ),
+        ("n_liquidations", u(|r| r.n_liquidations)),
+        ("induced_liquidations", u(|r| r.induced_liquidations)),
+        ("induced_value_usd", f(|r| r.induced_value_usd)),
+        (
+            "cascade",
+            Column::Bool(results.iter().map(|r| r.cascade).collect()),
+        ),
+        ("insolvent_debt_usd", f(|r| r.insolvent_debt_usd)),
+        ("keeper_profit_usd", f(|r| r.keeper_profit_usd)),
+        (
+            "peak_liquidations_per_block",
+            u(|r| u64::from(r.peak_liquidations_per_block)),
+        ),
+        ("blocks_simulated", u(|r| r.blocks_simulated)),
+        (
+            "stop_reason",
+            Column::Text(results.iter().map(|r| r.stop_reason.to_string()).collect()),
+        ),
+    ])
+}
+
 /// Per-path results as CSV, one row per path in path order.
 pub fn paths_csv(results: &[PathResult]) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -496,13 +533,14 @@ impl StressOutput {
         text
     }
 
-    /// Writes `summary.json` and `paths.csv` into `dir`, all or nothing.
+    /// Writes `summary.json`, `paths.csv` and `paths.parquet` into `dir`, all or nothing.
     pub fn write(&self, dir: &std::path::Path) -> std::io::Result<()> {
         crate::report::write_folder_atomically(
             dir,
             &[
-                ("summary.json", self.summary_json()),
-                ("paths.csv", paths_csv(&self.results)),
+                ("summary.json", self.summary_json().as_bytes()),
+                ("paths.csv", paths_csv(&self.results).as_bytes()),
+                ("paths.parquet", &paths_parquet(&self.results)),
             ],
         )
     }
