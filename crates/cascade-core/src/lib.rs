@@ -8,6 +8,7 @@ pub mod generator;
 pub mod health_index;
 pub mod ids;
 pub mod lending;
+pub mod mechanism;
 pub mod oracle;
 pub mod price_path;
 pub mod report;
