@@ -18,3 +18,4 @@
 //! (`maker::exact`, in `U256`, like [`crate::exact`]).
 
 pub mod maker;
+pub mod morpho;
