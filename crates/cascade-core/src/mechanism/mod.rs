@@ -19,3 +19,4 @@
 
 pub mod maker;
 pub mod morpho;
+pub mod options;
