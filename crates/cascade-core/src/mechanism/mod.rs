@@ -17,6 +17,9 @@
 //! Where a reference vector needs the last unit, the module also has an exact integer version
 //! (`maker::exact`, in `U256`, like [`crate::exact`]).
 
+pub mod adl;
+pub mod breaker;
 pub mod maker;
 pub mod morpho;
 pub mod options;
+pub mod perp;
