@@ -3,6 +3,10 @@
 //! (`mechanism::breaker`). Expected numbers are derived in the comments.
 
 use cascade_core::mechanism::adl::{adl_queue, auto_deleverage, deleverage_in_order, AdlCandidate};
+use cascade_core::mechanism::backstop::{
+    should_backstop, BackstopPool, InsuranceFund, ProtocolOwnedLiquidity,
+    HYPERLIQUID_BACKSTOP_FRACTION,
+};
 use cascade_core::mechanism::breaker::{
     expected_shortfall_margin_rate, realized_volatility, var_margin_rate, GracePeriodConfig,
     GracePeriodState, LiquidationCapacityConfig, LiquidationWindowState, VelocityMarginConfig,
@@ -666,5 +670,139 @@ proptest! {
             prop_assert!(granted >= 0.0 && granted <= amount);
             prop_assert!(window.liquidated_in_window(&config, t) <= config.max_liquidation_in_window() * (1.0 + 1e-12));
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Insurance fund, backstop pool, protocol-owned liquidity
+// ---------------------------------------------------------------------------
+
+#[test]
+fn test_insurance_fund_drawdown_and_shortfall() {
+    let mut fund = InsuranceFund::new(1_000.0);
+    // Fees of 200: balance and peak 1,200.
+    fund.contribute(200.0);
+    assert_eq!((fund.balance, fund.peak), (1_200.0, 1_200.0));
+    // A 500 loss: covered; drawdown 500 = 41.67% of the peak.
+    let cover = fund.cover(500.0);
+    assert_eq!((cover.covered, cover.uncovered), (500.0, 0.0));
+    assert!(close(fund.drawdown_fraction(), 500.0 / 1_200.0));
+    // A 900 loss: 700 covered, 200 left for ADL; the fund is empty.
+    let cover = fund.cover(900.0);
+    assert_eq!((cover.covered, cover.uncovered), (700.0, 200.0));
+    assert!(fund.is_depleted() && fund.drawdown() == 1_200.0);
+    // Money in = money out + balance: 1,000 + 200 = 1,200 covered + 0.
+    assert_eq!(fund.total_covered + fund.balance, 1_200.0);
+    assert_eq!(fund.total_uncovered, 200.0);
+}
+
+#[test]
+fn test_backstop_takes_over_and_unwinds_at_a_limited_rate() {
+    let tiers = btcusdt_tiers();
+    // Long 10 BTC at 30,000 with 15,000 margin, mark 28,550: equity 500; maintenance
+    // 285,500 * 1% - 1,300 = 1,555; 2/3 of it is 1,036.67 > 500: backstop.
+    let mut position = IsolatedPosition {
+        size: 10.0,
+        entry_price: 30_000.0,
+        margin: 15_000.0,
+    };
+    let mark = 28_550.0;
+    let maintenance = position.maintenance_margin(&tiers, mark);
+    assert!(close(maintenance, 1_555.0));
+    assert!(should_backstop(
+        position.equity(mark),
+        maintenance,
+        HYPERLIQUID_BACKSTOP_FRACTION
+    ));
+    assert!(!should_backstop(
+        1_036.7,
+        1_555.0,
+        HYPERLIQUID_BACKSTOP_FRACTION
+    ));
+
+    // The pool (capital 100,000) takes the position at the mark with its equity (500).
+    let mut pool = BackstopPool::new(100_000.0, 3.0);
+    let take = pool.take_over_isolated(&mut position, 0, mark);
+    assert!(close(take.equity_received, 500.0));
+    assert_eq!((position.size, position.margin), (0.0, 0.0));
+    assert!(close(pool.equity(&[mark]), 100_500.0));
+    // Unwind 3 BTC per block: -150 at 28,500, +450 at 28,700, +750 at 28,800, +350 at 28,900 (the
+    // last 1 BTC).
+    let mut pnl = Vec::new();
+    for price in [28_500.0, 28_700.0, 28_800.0, 28_900.0] {
+        let trade = pool.planned_unwind(0);
+        pnl.push(pool.apply_unwind(0, trade, price));
+    }
+    assert_eq!(pnl, vec![-150.0, 450.0, 750.0, 350.0]);
+    assert!(pool.positions.is_empty() && pool.planned_unwind(0) == 0.0);
+    // 100,000 + 500 + 1,400.
+    assert!(close(pool.cash, 101_900.0) && close(pool.realized_pnl, 1_400.0));
+}
+
+#[test]
+fn test_backstop_takes_over_a_whole_cross_account() {
+    let marks = [1_900.0, 41_000.0];
+    let mut account = CrossAccount {
+        collateral: 10_000.0,
+        positions: vec![
+            CrossPosition {
+                market: 0,
+                size: 5.0,
+                entry_price: 2_000.0,
+            },
+            CrossPosition {
+                market: 1,
+                size: -0.5,
+                entry_price: 40_000.0,
+            },
+        ],
+    };
+    // Equity 10,000 - 500 - 500 = 9,000 moves to the pool with both positions booked at the marks.
+    let mut pool = BackstopPool::new(0.0, 1.0);
+    let take = pool.take_over_cross(&mut account, &marks);
+    assert!(close(take.equity_received, 9_000.0));
+    assert!(account.positions.is_empty() && account.collateral == 0.0);
+    assert_eq!(pool.positions.len(), 2);
+    // A short is unwound by buying.
+    assert_eq!(pool.planned_unwind(1), 0.5);
+    assert_eq!(pool.planned_unwind(0), -1.0);
+}
+
+#[test]
+fn test_protocol_owned_liquidity_buys_within_budget() {
+    // Budget 10,000, 5% under the oracle at 2,000: bid 1,900. 3 WETH cost 5,700; of the next 5 only
+    // 4,300 / 1,900 = 2.263 are bought; then nothing.
+    let mut pol = ProtocolOwnedLiquidity::new(10_000.0, 0.05);
+    let fill = pol.buy(3.0, 2_000.0);
+    assert!(close(fill.bought, 3.0) && close(fill.paid, 5_700.0));
+    let fill = pol.buy(5.0, 2_000.0);
+    assert!(close(fill.bought, 4_300.0 / 1_900.0) && close(fill.paid, 4_300.0));
+    assert_eq!(pol.buy(1.0, 2_000.0).bought, 0.0);
+    assert!(close(pol.spent, 10_000.0) && close(pol.inventory, 3.0 + 4_300.0 / 1_900.0));
+}
+
+proptest! {
+    /// A takeover moves the account's equity into the pool and nothing else: the pool's equity at
+    /// the marks rises by exactly what the account had; unwinding at the mark changes nothing.
+    #[test]
+    fn prop_takeover_conserves_equity(
+        size in -20.0f64..20.0,
+        margin in 0.0f64..50_000.0,
+        entry in 1_000.0f64..50_000.0,
+        move_fraction in -0.5f64..0.5,
+    ) {
+        let mark = entry * (1.0 + move_fraction);
+        let mut position = IsolatedPosition { size, entry_price: entry, margin };
+        let equity = position.equity(mark);
+        let mut pool = BackstopPool::new(1_000.0, 2.0);
+        pool.take_over_isolated(&mut position, 0, mark);
+        prop_assert!((pool.equity(&[mark]) - (1_000.0 + equity)).abs() < 1e-9 * (1.0 + equity.abs() + 1_000.0));
+        for _ in 0..20 {
+            let trade = pool.planned_unwind(0);
+            prop_assert!(trade.abs() <= 2.0);
+            pool.apply_unwind(0, trade, mark);
+        }
+        prop_assert!(pool.positions.is_empty());
+        prop_assert!((pool.cash - (1_000.0 + equity)).abs() < 1e-9 * (1.0 + equity.abs() + 1_000.0));
     }
 }

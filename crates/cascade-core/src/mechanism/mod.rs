@@ -18,7 +18,10 @@
 //! (`maker::exact`, in `U256`, like [`crate::exact`]).
 
 pub mod adl;
+pub mod backstop;
 pub mod breaker;
+pub mod compound;
+pub mod euler;
 pub mod maker;
 pub mod morpho;
 pub mod options;
