@@ -130,6 +130,8 @@ fn test_morpho_repay_shares_path_and_refusals() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
     /// Any liquidation: seized value = repaid assets * LIF; debt and collateral only fall; bad debt
     /// appears only when no collateral is left and is exactly what the lenders lose; the market's
     /// borrow totals fall by what was repaid plus the bad debt.
@@ -296,6 +298,8 @@ fn test_comet_not_for_sale_at_target_reserves() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
     /// Absorb and sale move value, never create it: the account is credited `value * LF` (its
     /// balance becomes `max(0, credit - debt)`), reserves pay exactly the balance change, and selling
     /// all the seized collateral at the store front brings in the credit plus the protocol's half of
@@ -452,6 +456,8 @@ fn test_euler_cool_off_and_healthy_account() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
     /// Any Euler liquidation: discount in [0, max]; collateral received * discount factor = repaid
     /// value; never more debt than owed nor more collateral than held.
     #[test]

@@ -272,7 +272,7 @@ fn test_dss_stairstep_recurrence() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// rpow's result stays within n units of the true cut^n (computed exactly in 512 bits): each of
     /// its at most 2*log2(n) roundings is half a unit, and squaring a value below RAY at most doubles
@@ -668,7 +668,7 @@ fn test_active_list_swaps_last_into_removed_slot() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Any sequence of takes keeps: collateral in = sold + returned + left; DAI raised <= tab; Dirt =
     /// sum of live tabs; and the dust rule: after a take the tab is 0, or at least chost, or the lot

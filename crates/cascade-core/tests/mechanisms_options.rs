@@ -85,7 +85,7 @@ fn bump(option: &BsmInputs, f: impl Fn(&mut BsmInputs, f64), h: f64) -> f64 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Each greek is the derivative it claims to be: central differences of `value`.
     #[test]
@@ -236,6 +236,8 @@ fn test_short_gamma_hedger_sells_into_a_fall() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
     /// A desk short options (short gamma) that starts flat trades with the move: it sells when the
     /// price falls and buys when it rises; a long-gamma desk does the opposite.
     #[test]

@@ -313,6 +313,8 @@ fn test_cross_liquidation_removes_closed_position() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
     /// At the computed liquidation price equity equals maintenance margin, just below (long) or above
     /// (short) it the position is liquidatable, and the price lies between entry and bankruptcy.
     #[test]
@@ -467,6 +469,8 @@ fn test_adl_bitmex_documentation_example() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
     /// ADL closes exactly the liquidated size (or all the other side holds), never more than a
     /// counterparty holds, only the other side, in non-increasing score order.
     #[test]
@@ -655,6 +659,8 @@ fn test_volatility_margin_and_floor() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
     /// Whatever the requests, what the window admits (without the endorsed liquidator or the
     /// maxLiquidationPd exception) never exceeds max_in_window over any window.
     #[test]
@@ -782,6 +788,8 @@ fn test_protocol_owned_liquidity_buys_within_budget() {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
     /// A takeover moves the account's equity into the pool and nothing else: the pool's equity at
     /// the marks rises by exactly what the account had; unwinding at the mark changes nothing.
     #[test]
