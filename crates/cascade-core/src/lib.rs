@@ -9,6 +9,7 @@ pub mod generator;
 pub mod health_index;
 pub mod ids;
 pub mod lending;
+pub mod mechanism;
 pub mod oracle;
 pub mod price_path;
 pub mod process;
