@@ -22,6 +22,9 @@ enum Command {
     /// Monte Carlo stress test: many price paths in parallel, the distribution of bad debt and
     /// liquidations, VaR and expected shortfall.
     Stress(commands::stress::StressArgs),
+    /// Parameter sweep: a grid over protocol parameters, each point stress-tested over the same
+    /// paths, with the Pareto frontier of bad-debt VaR against capital efficiency.
+    Sweep(commands::sweep::SweepArgs),
     /// Print the JSON Schema of scenario files (for editors' validation).
     Schema,
     /// List the built-in scenarios.
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => commands::run::run(&args),
         Command::Stress(args) => commands::stress::run(&args),
+        Command::Sweep(args) => commands::sweep::run(&args),
         Command::Schema => commands::schema::run(),
         Command::Scenarios => commands::scenarios::run(),
     };

@@ -53,6 +53,20 @@ pub struct Scenario {
     /// Monte Carlo settings for `cascade stress` and `cascade sweep` (the assets' `process`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stress: Option<StressConfig>,
+    /// The grid `cascade sweep` uses when the command line gives none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepConfig>,
+}
+
+/// Default grid of `cascade sweep` (see `cascade sweep --help` for the axis syntax).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SweepConfig {
+    /// Axes, each `NAME=VALUES`: e.g. `ETH.liquidation_threshold=0.78:0.88:0.02`.
+    pub grid: Vec<String>,
+    /// Paths per point when `--paths` is not given (default: `stress.paths`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paths: Option<u64>,
 }
 
 fn default_stress_paths() -> u64 {

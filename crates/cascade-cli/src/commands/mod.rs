@@ -2,3 +2,4 @@ pub mod run;
 pub mod scenarios;
 pub mod schema;
 pub mod stress;
+pub mod sweep;
