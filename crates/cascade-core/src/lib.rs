@@ -10,6 +10,7 @@ pub mod ids;
 pub mod lending;
 pub mod oracle;
 pub mod price_path;
+pub mod process;
 pub mod report;
 pub mod rng;
 pub mod venue;

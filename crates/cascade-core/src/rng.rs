@@ -17,6 +17,17 @@ pub enum Stream {
     PricePath = 2,
     /// Agent behaviour (borrowers, keepers).
     Agents = 3,
+    /// `process`: the Gaussian shocks (correlated through the Cholesky factor) and the chi-square
+    /// mixing draws of Student-t innovations.
+    PriceShocks = 4,
+    /// `process`: the jump times and sizes of Merton jump-diffusion assets.
+    PriceJumps = 5,
+    /// `process`: the bar indices of the stationary bootstrap of historical returns.
+    PriceBootstrap = 6,
+    /// `process`: de-peg events and the peg-ratio noise of pegged (liquid-staking) tokens.
+    /// A stream of their own, so that adding or removing a pegged token leaves every other asset's
+    /// path unchanged (common random numbers when scenarios are compared).
+    PriceDepeg = 7,
 }
 
 /// A generator for `stream` of path `path_index` of a scenario seeded with `seed`.
