@@ -39,11 +39,21 @@ pub struct ProcessConfig {
     pub block_seconds: f64,
     /// One process per asset; asset `i` is column `i` of the output.
     pub assets: Vec<AssetProcess>,
-    /// Correlation of the Gaussian shocks of the assets, one row and one column per asset in the
-    /// order of `assets`; empty means uncorrelated (the identity). Symmetric, unit diagonal, entries
-    /// in [-1, 1], positive semi-definite. A bootstrap asset takes its correlation from history and a
-    /// pegged asset from its underlying, so their rows and columns must be 0 off the diagonal.
-    pub correlation: Vec<Vec<f64>>,
+    /// Which assets' Gaussian shocks are correlated, and how; every other asset moves
+    /// independently. Default: none.
+    pub correlation: Correlation,
+}
+
+/// The correlation of the Gaussian shocks of some GBM, Merton or GARCH assets (their diffusion
+/// shocks, and for GARCH the normal part of the Student-t innovations). A bootstrap asset takes its
+/// correlation from history and a pegged one from its underlying, so neither may be listed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Correlation {
+    /// The correlated assets, each once; row and column `k` of `matrix` are `assets[k]`.
+    pub assets: Vec<AssetId>,
+    /// Symmetric, unit diagonal, entries in [-1, 1], positive semi-definite (perfectly correlated
+    /// assets are allowed).
+    pub matrix: Vec<Vec<f64>>,
 }
 
 /// The process of one asset.
@@ -227,9 +237,11 @@ pub enum ProcessError {
     },
     #[error("{n_assets} assets: at most 65535 (asset ids are 16-bit)")]
     TooManyAssets { n_assets: usize },
-    #[error("correlation: {message}")]
+    #[error("correlation.assets[{position}]: {message}")]
+    CorrelationAsset { position: usize, message: String },
+    #[error("correlation.matrix: {message}")]
     CorrelationShape { message: String },
-    #[error("correlation[{row}][{column}] = {value}: {message}")]
+    #[error("correlation.matrix[{row}][{column}] = {value}: {message}")]
     CorrelationEntry {
         row: usize,
         column: usize,
@@ -237,9 +249,9 @@ pub enum ProcessError {
         message: &'static str,
     },
     #[error(
-        "correlation is not positive semi-definite: the Cholesky factorisation fails at row {row} \
-         (pivot {pivot:.3e}); the correlations of asset {row} with the assets before it are \
-         inconsistent with each other"
+        "correlation.matrix is not positive semi-definite: the Cholesky factorisation fails at \
+         row {row} (pivot {pivot:.3e}); the correlations of correlation.assets[{row}] with the \
+         assets listed before it are inconsistent with each other"
     )]
     CorrelationNotPositiveSemiDefinite { row: usize, pivot: f64 },
     #[error("prices[{index}] = {value}: a price must be positive and finite")]
@@ -411,10 +423,13 @@ struct BootstrapClock {
 pub struct ProcessModel {
     block_seconds: f64,
     steps: Vec<Step>,
-    /// Number of Gaussian shocks per block (one per GBM, Merton or GARCH asset).
+    /// Number of Gaussian shocks per block (one per GBM, Merton or GARCH asset): first the
+    /// correlated assets in the order of `correlation.assets`, then the others in asset order.
     n_shocks: usize,
-    /// Lower Cholesky factor of the shocks' correlation, row-major `n_shocks x n_shocks`; empty
-    /// when the shocks are uncorrelated.
+    /// Number of correlated shocks (the first ones).
+    n_correlated: usize,
+    /// Lower Cholesky factor of their correlation, row-major `n_correlated x n_correlated`; empty
+    /// when no off-diagonal entry is non-zero.
     cholesky: Vec<f64>,
     t_groups: Vec<TGroup>,
     bootstrap: Option<BootstrapClock>,
@@ -780,33 +795,36 @@ impl ProcessModel {
         let dt = block_seconds / SECONDS_PER_YEAR;
         let n_assets = config.assets.len();
 
-        // Shock index of each diffusive asset, in asset order.
+        check_correlation(config)?;
+        let correlation = &config.correlation;
+        // Shock slots: the correlated assets first, in the matrix's order, then the others.
+        let n_correlated = correlation.assets.len();
         let mut shock_of = vec![usize::MAX; n_assets];
-        let mut diffusive = Vec::new();
+        for (position, asset) in correlation.assets.iter().enumerate() {
+            shock_of[asset.index()] = position;
+        }
+        let mut n_shocks = n_correlated;
         for (asset, process) in config.assets.iter().enumerate() {
-            if is_diffusive(process) {
-                shock_of[asset] = diffusive.len();
-                diffusive.push(asset);
+            if is_diffusive(process) && shock_of[asset] == usize::MAX {
+                shock_of[asset] = n_shocks;
+                n_shocks += 1;
             }
         }
-        let n_shocks = diffusive.len();
-        let correlation = check_correlation(config)?;
-        let cholesky = match &correlation {
-            None => Vec::new(),
-            Some(matrix) => {
-                let sub: Vec<f64> = diffusive
-                    .iter()
-                    .flat_map(|&i| diffusive.iter().map(move |&j| matrix[i][j]))
-                    .collect();
-                cholesky_lower(&sub, n_shocks).map_err(|(row, pivot)| {
-                    ProcessError::CorrelationNotPositiveSemiDefinite {
-                        row: diffusive[row],
-                        pivot,
-                    }
-                })?
-            }
+        let uncorrelated = correlation.matrix.iter().enumerate().all(|(row, entries)| {
+            entries
+                .iter()
+                .enumerate()
+                .all(|(column, &value)| row == column || value == 0.0)
+        });
+        let cholesky = if uncorrelated {
+            Vec::new()
+        } else {
+            let flat: Vec<f64> = correlation.matrix.iter().flatten().copied().collect();
+            cholesky_lower(&flat, n_correlated).map_err(|(row, pivot)| {
+                ProcessError::CorrelationNotPositiveSemiDefinite { row, pivot }
+            })?
         };
-        let t_group_of = student_t_groups(config, correlation);
+        let t_group_of = student_t_groups(config);
         let n_groups = t_group_of.iter().flatten().max().map_or(0, |g| g + 1);
         let mut t_groups: Vec<Option<TGroup>> = vec![None; n_groups];
 
@@ -850,6 +868,7 @@ impl ProcessModel {
             block_seconds,
             steps,
             n_shocks,
+            n_correlated,
             cholesky,
             t_groups: t_groups
                 .into_iter()
@@ -968,7 +987,7 @@ impl ProcessModel {
             v.resize(n, 0.0);
         };
         reset(&mut scratch.shocks, self.n_shocks);
-        reset(&mut scratch.normals, self.n_shocks);
+        reset(&mut scratch.normals, self.n_correlated);
         reset(&mut scratch.t_factors, self.t_groups.len());
         reset(&mut scratch.log_level, n_assets);
         reset(&mut scratch.variance, n_assets);
@@ -1116,17 +1135,20 @@ impl ProcessModel {
     /// This block's correlated standard normal shocks and Student-t mixing factors.
     #[inline]
     fn draw_shocks(&self, rng: &mut SimRng, scratch: &mut Scratch) {
-        let n = self.n_shocks;
+        let k = self.n_correlated;
         if self.cholesky.is_empty() {
             for shock in scratch.shocks.iter_mut() {
                 *shock = rng.sample(StandardNormal);
             }
         } else {
-            for normal in scratch.normals.iter_mut() {
+            for normal in scratch.normals[..k].iter_mut() {
                 *normal = rng.sample(StandardNormal);
             }
-            for i in 0..n {
-                let row = &self.cholesky[i * n..i * n + i + 1];
+            for shock in scratch.shocks[k..].iter_mut() {
+                *shock = rng.sample(StandardNormal);
+            }
+            for i in 0..k {
+                let row = &self.cholesky[i * k..i * k + i + 1];
                 scratch.shocks[i] = row
                     .iter()
                     .zip(&scratch.normals[..=i])
@@ -1214,22 +1236,44 @@ impl BarCursor {
     }
 }
 
-/// The correlation matrix, checked entry by entry; `None` when it is empty or the identity.
-fn check_correlation(config: &ProcessConfig) -> Result<Option<&[Vec<f64>]>, ProcessError> {
-    let matrix = &config.correlation;
-    let n = config.assets.len();
-    if matrix.is_empty() {
-        return Ok(None);
+/// The correlated assets and their matrix, checked entry by entry (positive semi-definiteness is
+/// left to the Cholesky factorisation).
+fn check_correlation(config: &ProcessConfig) -> Result<(), ProcessError> {
+    let Correlation { assets, matrix } = &config.correlation;
+    let n = assets.len();
+    for (position, asset) in assets.iter().enumerate() {
+        let message = match config.assets.get(asset.index()) {
+            None => Some(format!(
+                "asset {}: there are only {} assets",
+                asset.0,
+                config.assets.len()
+            )),
+            Some(process) if !is_diffusive(process) => Some(format!(
+                "asset {} is a bootstrap or pegged asset: its correlation comes from its history \
+                 or its underlying; only GBM, Merton and GARCH assets can be listed",
+                asset.0
+            )),
+            Some(_) if assets[..position].contains(asset) => {
+                Some(format!("asset {} is listed twice", asset.0))
+            }
+            Some(_) => None,
+        };
+        if let Some(message) = message {
+            return Err(ProcessError::CorrelationAsset { position, message });
+        }
     }
     if matrix.len() != n {
         return Err(ProcessError::CorrelationShape {
-            message: format!("{} rows for {n} assets: one row per asset", matrix.len()),
+            message: format!(
+                "{} rows for {n} assets: one row per listed asset",
+                matrix.len()
+            ),
         });
     }
     if let Some((row, entries)) = matrix.iter().enumerate().find(|(_, r)| r.len() != n) {
         return Err(ProcessError::CorrelationShape {
             message: format!(
-                "row {row} has {} entries for {n} assets: one per asset",
+                "row {row} has {} entries for {n} assets: one per listed asset",
                 entries.len()
             ),
         });
@@ -1252,14 +1296,10 @@ fn check_correlation(config: &ProcessConfig) -> Result<Option<&[Vec<f64>]>, Proc
             }
         }
     }
-    let mut identity = true;
     for (row, entries) in matrix.iter().enumerate() {
         for (column, &value) in entries.iter().enumerate() {
-            if row == column {
-                if value != 1.0 {
-                    return Err(entry(row, column, "the diagonal must be 1"));
-                }
-                continue;
+            if row == column && value != 1.0 {
+                return Err(entry(row, column, "the diagonal must be 1"));
             }
             if value != matrix[column][row] {
                 return Err(entry(
@@ -1268,19 +1308,9 @@ fn check_correlation(config: &ProcessConfig) -> Result<Option<&[Vec<f64>]>, Proc
                     "the matrix must be symmetric: this entry differs from its mirror",
                 ));
             }
-            if value != 0.0 {
-                identity = false;
-                if !(is_diffusive(&config.assets[row]) && is_diffusive(&config.assets[column])) {
-                    return Err(entry(
-                        row,
-                        column,
-                        "must be 0: a bootstrap asset's correlation comes from its history and a pegged asset's from its underlying",
-                    ));
-                }
-            }
         }
     }
-    Ok(if identity { None } else { Some(matrix) })
+    Ok(())
 }
 
 /// Lower Cholesky factor of the `n x n` row-major positive semi-definite `matrix`. A zero pivot
@@ -1318,10 +1348,7 @@ fn cholesky_lower(matrix: &[f64], n: usize) -> Result<Vec<f64>, (usize, f64)> {
 /// Student-t mixing groups: GARCH assets with the same (finite) degrees of freedom that are linked
 /// by non-zero correlations, directly or through other such assets, share one chi-square draw per
 /// block, so their innovations are jointly Student-t with exactly the configured correlation.
-fn student_t_groups(
-    config: &ProcessConfig,
-    correlation: Option<&[Vec<f64>]>,
-) -> Vec<Option<usize>> {
+fn student_t_groups(config: &ProcessConfig) -> Vec<Option<usize>> {
     let n = config.assets.len();
     let nu: Vec<Option<f64>> = config
         .assets
@@ -1342,13 +1369,13 @@ fn student_t_groups(
         }
         i
     }
-    if let Some(matrix) = correlation {
-        for i in 0..n {
-            for j in i + 1..n {
-                if nu[i].is_some() && nu[i] == nu[j] && matrix[i][j] != 0.0 {
-                    let (a, b) = (root(&mut parent, i), root(&mut parent, j));
-                    parent[a.max(b)] = a.min(b);
-                }
+    let Correlation { assets, matrix } = &config.correlation;
+    for (p, first) in assets.iter().enumerate() {
+        for (q, second) in assets.iter().enumerate().skip(p + 1) {
+            let (i, j) = (first.index(), second.index());
+            if nu[i].is_some() && nu[i] == nu[j] && matrix[p][q] != 0.0 {
+                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                parent[a.max(b)] = a.min(b);
             }
         }
     }

@@ -21,8 +21,8 @@
 
 use cascade_core::ids::AssetId;
 use cascade_core::process::{
-    log_returns_from_prices, AssetProcess, Bootstrap, Garch, Gbm, Merton, Pegged, PricePaths,
-    ProcessConfig, ProcessError, ProcessModel, SECONDS_PER_YEAR,
+    log_returns_from_prices, AssetProcess, Bootstrap, Correlation, Garch, Gbm, Merton, Pegged,
+    PricePaths, ProcessConfig, ProcessError, ProcessModel, SECONDS_PER_YEAR,
 };
 
 const Z: f64 = 5.0;
@@ -171,15 +171,20 @@ fn normal_raw_moments(m: f64, s: f64) -> [f64; 9] {
 // ---------------------------------------------------------------------------------------------
 // Drawing
 
-fn model(
-    block_seconds: f64,
-    assets: Vec<AssetProcess>,
-    correlation: Vec<Vec<f64>>,
-) -> ProcessModel {
+/// The correlation `matrix` of the first `matrix.len()` assets.
+fn first_assets(matrix: Vec<Vec<f64>>) -> Correlation {
+    Correlation {
+        assets: (0..matrix.len() as u16).map(AssetId).collect(),
+        matrix,
+    }
+}
+
+/// A model whose first `matrix.len()` assets are correlated by `matrix`.
+fn model(block_seconds: f64, assets: Vec<AssetProcess>, matrix: Vec<Vec<f64>>) -> ProcessModel {
     ProcessModel::new(&ProcessConfig {
         block_seconds,
         assets,
-        correlation,
+        correlation: first_assets(matrix),
     })
     .unwrap()
 }
@@ -536,13 +541,23 @@ fn correlation(xs: &[f64], ys: &[f64]) -> f64 {
 #[test]
 fn test_gbm_assets_have_the_configured_correlations() {
     // Per-block log returns of correlated GBM assets are i.i.d. multivariate normal with the
-    // configured correlation, so Fisher's z = atanh(r) is N(atanh(rho), 1/(n-3)).
-    let rho = vec![
-        vec![1.0, 0.8, -0.3],
-        vec![0.8, 1.0, 0.1],
-        vec![-0.3, 0.1, 1.0],
-    ];
-    let assets = [0.8, 0.5, 1.2]
+    // configured correlation, so Fisher's z = atanh(r) is N(atanh(rho), 1/(n-3)). The matrix lists
+    // assets 2, 0, 1 (in that order, to check the mapping); asset 3 is not listed: independent.
+    let listed = Correlation {
+        assets: vec![AssetId(2), AssetId(0), AssetId(1)],
+        matrix: vec![
+            vec![1.0, -0.3, 0.1],
+            vec![-0.3, 1.0, 0.8],
+            vec![0.1, 0.8, 1.0],
+        ],
+    };
+    let mut rho = [[0.0; 4]; 4];
+    for (p, a) in listed.assets.iter().enumerate() {
+        for (q, b) in listed.assets.iter().enumerate() {
+            rho[a.index()][b.index()] = listed.matrix[p][q];
+        }
+    }
+    let assets = [0.8, 0.5, 1.2, 0.6]
         .into_iter()
         .map(|volatility| {
             AssetProcess::Gbm(Gbm {
@@ -551,17 +566,22 @@ fn test_gbm_assets_have_the_configured_correlations() {
             })
         })
         .collect();
-    let m = model(12.0, assets, rho.clone());
+    let m = ProcessModel::new(&ProcessConfig {
+        block_seconds: 12.0,
+        assets,
+        correlation: listed,
+    })
+    .unwrap();
     let n = 100_000;
     let returns = log_returns_along_path(&m, n + 1);
     let se = 1.0 / ((n - 3) as f64).sqrt();
-    for i in 0..3 {
-        for j in i + 1..3 {
+    for i in 0..4 {
+        for j in i + 1..4 {
             let r = correlation(&returns[i], &returns[j]);
             assert_within(
                 &format!("Fisher z of assets {i} and {j}"),
                 r.atanh(),
-                rho[i][j].atanh(),
+                f64::atanh(rho[i][j]),
                 se,
             );
         }
@@ -949,11 +969,9 @@ fn every_kind() -> ProcessModel {
             }),
         ],
         vec![
-            vec![1.0, 0.6, 0.5, 0.0, 0.0],
-            vec![0.6, 1.0, 0.4, 0.0, 0.0],
-            vec![0.5, 0.4, 1.0, 0.0, 0.0],
-            vec![0.0, 0.0, 0.0, 1.0, 0.0],
-            vec![0.0, 0.0, 0.0, 0.0, 1.0],
+            vec![1.0, 0.6, 0.5],
+            vec![0.6, 1.0, 0.4],
+            vec![0.5, 0.4, 1.0],
         ],
     )
 }
@@ -995,7 +1013,7 @@ fn test_same_seed_and_path_give_identical_bits() {
 // ---------------------------------------------------------------------------------------------
 // Invalid parameters
 
-fn error_of(assets: Vec<AssetProcess>, correlation: Vec<Vec<f64>>) -> ProcessError {
+fn error_of(assets: Vec<AssetProcess>, correlation: Correlation) -> ProcessError {
     ProcessModel::new(&ProcessConfig {
         block_seconds: 12.0,
         assets,
@@ -1108,7 +1126,7 @@ fn test_invalid_parameters_are_rejected_naming_the_field() {
         ),
     ];
     for (process, field) in cases {
-        let error = error_of(vec![gbm.clone(), process.clone()], vec![]);
+        let error = error_of(vec![gbm.clone(), process.clone()], Correlation::default());
         assert_eq!(field_of(&error), (1, field), "{process:?}: {error}");
     }
 
@@ -1118,14 +1136,14 @@ fn test_invalid_parameters_are_rejected_naming_the_field() {
             bootstrap(vec![0.01, 0.02], 600.0, 6.0),
             bootstrap(vec![0.01, 0.02], 60.0, 6.0),
         ],
-        vec![],
+        Correlation::default(),
     );
     assert_eq!(field_of(&error), (1, "bar_seconds"));
 
     let error = ProcessModel::new(&ProcessConfig {
         block_seconds: 0.0,
         assets: vec![gbm],
-        correlation: vec![],
+        correlation: Correlation::default(),
     })
     .unwrap_err();
     assert_eq!(error, ProcessError::BlockSeconds { value: 0.0 });
@@ -1150,7 +1168,7 @@ fn test_invalid_correlations_are_rejected_naming_the_entry() {
         vec![0.9, 1.0, 0.9],
         vec![-0.9, 0.9, 1.0],
     ];
-    let error = error_of(three(), bad);
+    let error = error_of(three(), first_assets(bad));
     assert!(
         matches!(
             error,
@@ -1163,34 +1181,46 @@ fn test_invalid_correlations_are_rejected_naming_the_entry() {
     let mut asymmetric = identity();
     asymmetric[0][1] = 0.5;
     asymmetric[1][0] = 0.4;
-    assert_eq!(entry(error_of(three(), asymmetric)), (0, 1));
+    assert_eq!(entry(error_of(three(), first_assets(asymmetric))), (0, 1));
 
     let mut diagonal = identity();
     diagonal[2][2] = 0.9;
-    assert_eq!(entry(error_of(three(), diagonal)), (2, 2));
+    assert_eq!(entry(error_of(three(), first_assets(diagonal))), (2, 2));
 
     let mut too_big = identity();
     too_big[1][2] = 1.5;
     too_big[2][1] = 1.5;
-    assert_eq!(entry(error_of(three(), too_big)), (1, 2));
+    assert_eq!(entry(error_of(three(), first_assets(too_big))), (1, 2));
 
     let mut nan = identity();
     nan[2][0] = f64::NAN;
-    assert_eq!(entry(error_of(three(), nan)), (2, 0));
+    assert_eq!(entry(error_of(three(), first_assets(nan))), (2, 0));
 
-    // A bootstrap asset's correlation comes from its history.
-    let mut with_bootstrap = identity();
-    with_bootstrap[0][2] = 0.3;
-    with_bootstrap[2][0] = 0.3;
-    let mut assets = three();
-    assets[2] = bootstrap(vec![0.01], 600.0, 1.0);
-    assert_eq!(entry(error_of(assets, with_bootstrap)), (0, 2));
-
-    let error = error_of(three(), vec![vec![1.0, 0.0], vec![0.0, 1.0]]);
+    // Three listed assets, a 2 x 2 matrix.
+    let short = Correlation {
+        assets: vec![AssetId(0), AssetId(1), AssetId(2)],
+        matrix: vec![vec![1.0, 0.0], vec![0.0, 1.0]],
+    };
+    let error = error_of(three(), short);
     assert!(
         matches!(error, ProcessError::CorrelationShape { .. }),
         "{error:?}"
     );
+
+    // Listed assets: GBM, Merton or GARCH ones, each once, that exist.
+    let position = |error: ProcessError| match error {
+        ProcessError::CorrelationAsset { position, .. } => position,
+        other => panic!("expected a listed-asset error, got {other:?}"),
+    };
+    let mut assets = three();
+    assets[2] = bootstrap(vec![0.01], 600.0, 1.0);
+    assert_eq!(position(error_of(assets, first_assets(identity()))), 2);
+    let listing = |ids: [u16; 3]| Correlation {
+        assets: ids.into_iter().map(AssetId).collect(),
+        matrix: identity(),
+    };
+    assert_eq!(position(error_of(three(), listing([0, 1, 0]))), 2);
+    assert_eq!(position(error_of(three(), listing([0, 3, 1]))), 1);
 
     // Perfect correlation is semi-definite: accepted, and the two assets move together.
     let mut perfect = identity();
