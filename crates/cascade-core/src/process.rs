@@ -3,8 +3,8 @@
 //! returns, assets correlated through a Cholesky factor, and pegged (liquid-staking) tokens that
 //! de-peg from their underlying.
 //!
-//! A [`ProcessConfig`] (one section of a scenario file: every field maps 1:1 to a TOML key) is
-//! checked once by [`ProcessModel::new`]; the model then draws any number of paths, each a dense
+//! A [`ProcessConfig`] (its fields map 1:1 to scenario keys; `docs/price-processes.md` proposes the
+//! TOML) is checked once by [`ProcessModel::new`]; the model then draws any number of paths, each a dense
 //! `n_blocks x n_assets` array of prices ([`PricePaths`], row 0 = the start prices). The path of
 //! `(seed, path_index)` is the same bit for bit on every run, platform and thread count: every draw
 //! comes from [`stream_rng`], in four streams ([`Stream::PriceShocks`], [`Stream::PriceJumps`],
@@ -256,6 +256,8 @@ pub enum ProcessError {
     CorrelationNotPositiveSemiDefinite { row: usize, pivot: f64 },
     #[error("prices[{index}] = {value}: a price must be positive and finite")]
     Price { index: usize, value: f64 },
+    #[error("{got} start prices for {expected} assets: one per asset")]
+    StartPriceCount { expected: usize, got: usize },
     #[error("start price of asset {}: {message}", asset.0)]
     StartPrice { asset: AssetId, message: String },
 }
@@ -896,13 +898,9 @@ impl ProcessModel {
     /// pegged token not above `target_ratio` times its underlying (`simulate` would cap its ratio).
     pub fn check_start_prices(&self, start_prices: &[f64]) -> Result<(), ProcessError> {
         if start_prices.len() != self.n_assets() {
-            return Err(ProcessError::StartPrice {
-                asset: AssetId(start_prices.len().min(usize::from(u16::MAX)) as u16),
-                message: format!(
-                    "{} start prices for {} assets: one per asset",
-                    start_prices.len(),
-                    self.n_assets()
-                ),
+            return Err(ProcessError::StartPriceCount {
+                expected: self.n_assets(),
+                got: start_prices.len(),
             });
         }
         for (asset, &price) in start_prices.iter().enumerate() {

@@ -1256,6 +1256,12 @@ fn test_bad_prices_and_start_prices_are_rejected() {
         ),
         "{error:?}"
     );
-    assert!(m.check_start_prices(&[2_000.0]).is_err());
+    assert_eq!(
+        m.check_start_prices(&[2_000.0]).unwrap_err(),
+        ProcessError::StartPriceCount {
+            expected: 2,
+            got: 1
+        }
+    );
     assert!(m.check_start_prices(&[-1.0, 1.0]).is_err());
 }
