@@ -3,8 +3,8 @@
 //! returns, assets correlated through a Cholesky factor, and pegged (liquid-staking) tokens that
 //! de-peg from their underlying.
 //!
-//! A [`ProcessConfig`] (one section of a scenario file: every field maps 1:1 to a TOML key) is
-//! checked once by [`ProcessModel::new`]; the model then draws any number of paths, each a dense
+//! A [`ProcessConfig`] (its fields map 1:1 to scenario keys; `docs/price-processes.md` proposes the
+//! TOML) is checked once by [`ProcessModel::new`]; the model then draws any number of paths, each a dense
 //! `n_blocks x n_assets` array of prices ([`PricePaths`], row 0 = the start prices). The path of
 //! `(seed, path_index)` is the same bit for bit on every run, platform and thread count: every draw
 //! comes from [`stream_rng`], in four streams ([`Stream::PriceShocks`], [`Stream::PriceJumps`],
@@ -39,11 +39,21 @@ pub struct ProcessConfig {
     pub block_seconds: f64,
     /// One process per asset; asset `i` is column `i` of the output.
     pub assets: Vec<AssetProcess>,
-    /// Correlation of the Gaussian shocks of the assets, one row and one column per asset in the
-    /// order of `assets`; empty means uncorrelated (the identity). Symmetric, unit diagonal, entries
-    /// in [-1, 1], positive semi-definite. A bootstrap asset takes its correlation from history and a
-    /// pegged asset from its underlying, so their rows and columns must be 0 off the diagonal.
-    pub correlation: Vec<Vec<f64>>,
+    /// Which assets' Gaussian shocks are correlated, and how; every other asset moves
+    /// independently. Default: none.
+    pub correlation: Correlation,
+}
+
+/// The correlation of the Gaussian shocks of some GBM, Merton or GARCH assets (their diffusion
+/// shocks, and for GARCH the normal part of the Student-t innovations). A bootstrap asset takes its
+/// correlation from history and a pegged one from its underlying, so neither may be listed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Correlation {
+    /// The correlated assets, each once; row and column `k` of `matrix` are `assets[k]`.
+    pub assets: Vec<AssetId>,
+    /// Symmetric, unit diagonal, entries in [-1, 1], positive semi-definite (perfectly correlated
+    /// assets are allowed).
+    pub matrix: Vec<Vec<f64>>,
 }
 
 /// The process of one asset.
@@ -225,9 +235,13 @@ pub enum ProcessError {
         field: &'static str,
         message: String,
     },
-    #[error("correlation: {message}")]
+    #[error("{n_assets} assets: at most 65535 (asset ids are 16-bit)")]
+    TooManyAssets { n_assets: usize },
+    #[error("correlation.assets[{position}]: {message}")]
+    CorrelationAsset { position: usize, message: String },
+    #[error("correlation.matrix: {message}")]
     CorrelationShape { message: String },
-    #[error("correlation[{row}][{column}] = {value}: {message}")]
+    #[error("correlation.matrix[{row}][{column}] = {value}: {message}")]
     CorrelationEntry {
         row: usize,
         column: usize,
@@ -235,13 +249,15 @@ pub enum ProcessError {
         message: &'static str,
     },
     #[error(
-        "correlation is not positive semi-definite: the Cholesky factorisation fails at row {row} \
-         (pivot {pivot:.3e}); the correlations of asset {row} with the assets before it are \
-         inconsistent with each other"
+        "correlation.matrix is not positive semi-definite: the Cholesky factorisation fails at \
+         row {row} (pivot {pivot:.3e}); the correlations of correlation.assets[{row}] with the \
+         assets listed before it are inconsistent with each other"
     )]
     CorrelationNotPositiveSemiDefinite { row: usize, pivot: f64 },
     #[error("prices[{index}] = {value}: a price must be positive and finite")]
     Price { index: usize, value: f64 },
+    #[error("{got} start prices for {expected} assets: one per asset")]
+    StartPriceCount { expected: usize, got: usize },
     #[error("start price of asset {}: {message}", asset.0)]
     StartPrice { asset: AssetId, message: String },
 }
@@ -409,60 +425,75 @@ struct BootstrapClock {
 pub struct ProcessModel {
     block_seconds: f64,
     steps: Vec<Step>,
-    /// Number of Gaussian shocks per block (one per GBM, Merton or GARCH asset).
+    /// Number of Gaussian shocks per block (one per GBM, Merton or GARCH asset): first the
+    /// correlated assets in the order of `correlation.assets`, then the others in asset order.
     n_shocks: usize,
-    /// Lower Cholesky factor of the shocks' correlation, row-major `n_shocks x n_shocks`; empty
-    /// when the shocks are uncorrelated.
+    /// Number of correlated shocks (the first ones).
+    n_correlated: usize,
+    /// Lower Cholesky factor of their correlation, row-major `n_correlated x n_correlated`; empty
+    /// when no off-diagonal entry is non-zero.
     cholesky: Vec<f64>,
     t_groups: Vec<TGroup>,
     bootstrap: Option<BootstrapClock>,
     has_pegged: bool,
 }
 
-fn parameter(asset: usize, field: &'static str, message: String) -> ProcessError {
-    ProcessError::Parameter {
-        asset: AssetId(asset as u16),
-        field,
-        message,
-    }
+/// Checks the fields of one asset's process: every error names the asset and the field.
+struct Fields {
+    asset: usize,
 }
 
-/// Checks that `value` is finite and at least `min` (or above it when `strict`).
-fn check_min(
-    asset: usize,
-    field: &'static str,
-    value: f64,
-    min: f64,
-    strict: bool,
-    what: &str,
-) -> Result<(), ProcessError> {
-    let ok = value.is_finite() && if strict { value > min } else { value >= min };
-    if ok {
-        Ok(())
-    } else {
-        let relation = if strict { ">" } else { ">=" };
-        Err(parameter(
-            asset,
+impl Fields {
+    fn error(&self, field: &'static str, message: String) -> ProcessError {
+        ProcessError::Parameter {
+            asset: AssetId(self.asset as u16),
             field,
-            format!("{value}: must be a finite number {relation} {min} ({what})"),
-        ))
+            message,
+        }
     }
-}
 
-fn check_finite(
-    asset: usize,
-    field: &'static str,
-    value: f64,
-    what: &str,
-) -> Result<(), ProcessError> {
-    if value.is_finite() {
-        Ok(())
-    } else {
-        Err(parameter(
-            asset,
-            field,
-            format!("{value}: must be a finite number ({what})"),
-        ))
+    fn finite(&self, field: &'static str, value: f64, unit: &str) -> Result<f64, ProcessError> {
+        if value.is_finite() {
+            Ok(value)
+        } else {
+            Err(self.error(field, format!("{value}: must be a finite number ({unit})")))
+        }
+    }
+
+    /// `value` finite and `>= min`.
+    fn at_least(
+        &self,
+        field: &'static str,
+        value: f64,
+        min: f64,
+        unit: &str,
+    ) -> Result<f64, ProcessError> {
+        if value.is_finite() && value >= min {
+            Ok(value)
+        } else {
+            Err(self.error(
+                field,
+                format!("{value}: must be a finite number >= {min} ({unit})"),
+            ))
+        }
+    }
+
+    /// `value` finite and `> min`.
+    fn above(
+        &self,
+        field: &'static str,
+        value: f64,
+        min: f64,
+        unit: &str,
+    ) -> Result<f64, ProcessError> {
+        if value.is_finite() && value > min {
+            Ok(value)
+        } else {
+            Err(self.error(
+                field,
+                format!("{value}: must be a finite number > {min} ({unit})"),
+            ))
+        }
     }
 }
 
@@ -471,6 +502,282 @@ fn is_diffusive(process: &AssetProcess) -> bool {
         process,
         AssetProcess::Gbm(_) | AssetProcess::Merton(_) | AssetProcess::Garch(_)
     )
+}
+
+impl Gbm {
+    fn step(&self, fields: &Fields, dt: f64, shock: usize) -> Result<Step, ProcessError> {
+        let drift = fields.finite("drift", self.drift, "per year")?;
+        let volatility = fields.at_least("volatility", self.volatility, 0.0, "annualised")?;
+        Ok(Step::Gbm {
+            shock,
+            log_drift: (drift - 0.5 * volatility * volatility) * dt,
+            scale: volatility * dt.sqrt(),
+        })
+    }
+}
+
+impl Merton {
+    fn step(&self, fields: &Fields, dt: f64, shock: usize) -> Result<Step, ProcessError> {
+        let drift = fields.finite("drift", self.drift, "per year")?;
+        let volatility = fields.at_least("volatility", self.volatility, 0.0, "annualised")?;
+        let intensity =
+            fields.at_least("jump_intensity", self.jump_intensity, 0.0, "jumps per year")?;
+        let jump_mean = fields.finite("jump_mean", self.jump_mean, "mean log jump")?;
+        let jump_volatility = fields.at_least(
+            "jump_volatility",
+            self.jump_volatility,
+            0.0,
+            "sd of the log jump",
+        )?;
+        // E[e^Y] - 1: the compensator that keeps E[S_T] = S_0 e^{drift T}.
+        let mean_jump = (jump_mean + 0.5 * jump_volatility * jump_volatility).exp_m1();
+        let log_drift = (drift - 0.5 * volatility * volatility - intensity * mean_jump) * dt;
+        if !log_drift.is_finite() {
+            return Err(fields.error(
+                "jump_mean",
+                format!(
+                    "{jump_mean}: with jump_volatility = {jump_volatility}, E[e^jump] overflows"
+                ),
+            ));
+        }
+        Ok(Step::Merton {
+            shock,
+            log_drift,
+            scale: volatility * dt.sqrt(),
+            jump_rate: intensity * dt,
+            jump_mean,
+            jump_volatility,
+        })
+    }
+}
+
+impl Garch {
+    fn step(
+        &self,
+        fields: &Fields,
+        dt: f64,
+        shock: usize,
+        t_group: Option<usize>,
+    ) -> Result<Step, ProcessError> {
+        let mean = fields.finite("mean_log_return", self.mean_log_return, "per year")?;
+        let long_run = fields.above(
+            "long_run_volatility",
+            self.long_run_volatility,
+            0.0,
+            "annualised",
+        )?;
+        let alpha =
+            fields.at_least("alpha", self.alpha, 0.0, "weight of the last squared shock")?;
+        let beta = fields.at_least("beta", self.beta, 0.0, "weight of the last variance")?;
+        if alpha + beta >= 1.0 {
+            return Err(fields.error(
+                "alpha + beta",
+                format!(
+                    "{alpha} + {beta} = {}: must be below 1, or the variance has no long-run level",
+                    alpha + beta
+                ),
+            ));
+        }
+        let nu = self.degrees_of_freedom;
+        if nu.is_nan() || nu <= 2.0 {
+            return Err(fields.error(
+                "degrees_of_freedom",
+                format!(
+                    "{nu}: must be above 2 (a Student-t has a finite variance only then), \
+                     or inf for normal innovations"
+                ),
+            ));
+        }
+        let long_run_variance = long_run * long_run * dt;
+        let initial_variance = match self.initial_volatility {
+            None => long_run_variance,
+            Some(v) => {
+                let v = fields.at_least("initial_volatility", v, 0.0, "annualised")?;
+                v * v * dt
+            }
+        };
+        Ok(Step::Garch {
+            shock,
+            t_group,
+            mean: mean * dt,
+            omega: long_run_variance * (1.0 - alpha - beta),
+            alpha,
+            beta,
+            initial_variance,
+        })
+    }
+}
+
+impl Bootstrap {
+    fn clock(&self, fields: &Fields) -> Result<BootstrapClock, ProcessError> {
+        if self.log_returns.is_empty() {
+            return Err(fields.error(
+                "log_returns",
+                "empty: the bootstrap needs at least one historical return".to_string(),
+            ));
+        }
+        if let Some((index, value)) = self
+            .log_returns
+            .iter()
+            .enumerate()
+            .find(|(_, r)| !r.is_finite())
+        {
+            return Err(fields.error(
+                "log_returns",
+                format!("return {index} = {value}: every return must be finite"),
+            ));
+        }
+        let bar_seconds = fields.above(
+            "bar_seconds",
+            self.bar_seconds,
+            0.0,
+            "seconds per historical bar",
+        )?;
+        let mean_block_length =
+            fields.at_least("mean_block_length", self.mean_block_length, 1.0, "bars")?;
+        Ok(BootstrapClock {
+            n_bars: self.log_returns.len(),
+            bar_seconds,
+            restart_probability: 1.0 / mean_block_length,
+        })
+    }
+}
+
+impl BootstrapClock {
+    /// Bootstrap assets replay the same bars: their clocks must agree with the first one's.
+    fn check_aligned(
+        &self,
+        fields: &Fields,
+        first: usize,
+        shared: &BootstrapClock,
+    ) -> Result<(), ProcessError> {
+        let mismatch = if self.n_bars != shared.n_bars {
+            Some((
+                "log_returns",
+                format!("{} returns", self.n_bars),
+                format!("{} returns", shared.n_bars),
+            ))
+        } else if self.bar_seconds != shared.bar_seconds {
+            Some((
+                "bar_seconds",
+                self.bar_seconds.to_string(),
+                shared.bar_seconds.to_string(),
+            ))
+        } else if self.restart_probability != shared.restart_probability {
+            Some((
+                "mean_block_length",
+                (1.0 / self.restart_probability).to_string(),
+                (1.0 / shared.restart_probability).to_string(),
+            ))
+        } else {
+            None
+        };
+        match mismatch {
+            None => Ok(()),
+            Some((field, got, expected)) => Err(fields.error(
+                field,
+                format!(
+                    "{got}, but asset {first} has {expected}: bootstrap assets replay the same \
+                     bars, so their histories must be aligned"
+                ),
+            )),
+        }
+    }
+}
+
+impl Pegged {
+    fn step(
+        &self,
+        fields: &Fields,
+        config: &ProcessConfig,
+        block_seconds: f64,
+    ) -> Result<Step, ProcessError> {
+        let underlying = self.underlying.index();
+        match config.assets.get(underlying) {
+            None => {
+                return Err(fields.error(
+                    "underlying",
+                    format!(
+                        "asset {underlying}: there are only {} assets",
+                        config.assets.len()
+                    ),
+                ))
+            }
+            Some(AssetProcess::Pegged(_)) => {
+                return Err(fields.error(
+                    "underlying",
+                    format!(
+                        "asset {underlying} is itself pegged: the underlying must have a \
+                         process of its own"
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+        let target = fields.above("target_ratio", self.target_ratio, 0.0, "peg ratio")?;
+        let intensity = fields.at_least(
+            "depeg_intensity",
+            self.depeg_intensity,
+            0.0,
+            "events per year",
+        )?;
+        let m = self.depeg_size_mean;
+        if !(m > 0.0 && m < 1.0) {
+            return Err(fields.error(
+                "depeg_size_mean",
+                format!("{m}: must be in (0, 1) (a fraction of the peg ratio)"),
+            ));
+        }
+        let s = fields.at_least("depeg_size_sd", self.depeg_size_sd, 0.0, "fraction")?;
+        let size = if s == 0.0 {
+            DepegSize::Fixed(m)
+        } else {
+            // Beta(a, b) with mean m and variance s^2: a + b = m (1 - m) / s^2 - 1.
+            let concentration = m * (1.0 - m) / (s * s) - 1.0;
+            let beta = (concentration > 0.0)
+                .then(|| Beta::new(m * concentration, (1.0 - m) * concentration).ok())
+                .flatten()
+                .ok_or_else(|| {
+                    fields.error(
+                        "depeg_size_sd",
+                        format!(
+                            "{s}: must be below sqrt(mean (1 - mean)) = {} for a distribution \
+                             on (0, 1) with mean {m}",
+                            (m * (1.0 - m)).sqrt()
+                        ),
+                    )
+                })?;
+            DepegSize::Beta(beta)
+        };
+        let half_life = self.recovery_half_life_seconds;
+        if half_life.is_nan() || half_life <= 0.0 {
+            return Err(fields.error(
+                "recovery_half_life_seconds",
+                format!("{half_life}: must be positive (inf: no recovery)"),
+            ));
+        }
+        let ratio_volatility =
+            fields.at_least("ratio_volatility", self.ratio_volatility, 0.0, "annualised")?;
+        // Exact discretisation of dy = -k (y - ln target) dt + ratio_volatility dW with
+        // k = ln 2 / half life: persistence e^{-k dt}, noise variance sigma^2 (1 - e^{-2 k dt}) / 2k.
+        let dt = block_seconds / SECONDS_PER_YEAR;
+        let reversion_per_year = std::f64::consts::LN_2 * SECONDS_PER_YEAR / half_life;
+        let persistence = (-reversion_per_year * dt).exp();
+        let noise_sd = if reversion_per_year > 0.0 {
+            ratio_volatility
+                * ((1.0 - persistence * persistence) / (2.0 * reversion_per_year)).sqrt()
+        } else {
+            ratio_volatility * dt.sqrt()
+        };
+        Ok(Step::Pegged {
+            underlying,
+            log_target: target.ln(),
+            persistence,
+            noise_sd,
+            event_rate: intensity * dt,
+            size,
+        })
+    }
 }
 
 impl ProcessModel {
@@ -483,366 +790,93 @@ impl ProcessModel {
             });
         }
         if config.assets.len() > usize::from(u16::MAX) {
-            return Err(ProcessError::CorrelationShape {
-                message: format!("{} assets: at most {}", config.assets.len(), u16::MAX),
+            return Err(ProcessError::TooManyAssets {
+                n_assets: config.assets.len(),
             });
         }
         let dt = block_seconds / SECONDS_PER_YEAR;
         let n_assets = config.assets.len();
 
-        // Shock index of each diffusive asset, in asset order.
+        check_correlation(config)?;
+        let correlation = &config.correlation;
+        // Shock slots: the correlated assets first, in the matrix's order, then the others.
+        let n_correlated = correlation.assets.len();
         let mut shock_of = vec![usize::MAX; n_assets];
-        let mut diffusive = Vec::new();
+        for (position, asset) in correlation.assets.iter().enumerate() {
+            shock_of[asset.index()] = position;
+        }
+        let mut n_shocks = n_correlated;
         for (asset, process) in config.assets.iter().enumerate() {
-            if is_diffusive(process) {
-                shock_of[asset] = diffusive.len();
-                diffusive.push(asset);
+            if is_diffusive(process) && shock_of[asset] == usize::MAX {
+                shock_of[asset] = n_shocks;
+                n_shocks += 1;
             }
         }
-        let n_shocks = diffusive.len();
-        let correlation = check_correlation(config)?;
-        let cholesky = match &correlation {
-            None => Vec::new(),
-            Some(matrix) => {
-                let sub: Vec<f64> = diffusive
-                    .iter()
-                    .flat_map(|&i| diffusive.iter().map(move |&j| matrix[i][j]))
-                    .collect();
-                cholesky_lower(&sub, n_shocks).map_err(|(row, pivot)| {
-                    ProcessError::CorrelationNotPositiveSemiDefinite {
-                        row: diffusive[row],
-                        pivot,
-                    }
-                })?
-            }
+        let uncorrelated = correlation.matrix.iter().enumerate().all(|(row, entries)| {
+            entries
+                .iter()
+                .enumerate()
+                .all(|(column, &value)| row == column || value == 0.0)
+        });
+        let cholesky = if uncorrelated {
+            Vec::new()
+        } else {
+            let flat: Vec<f64> = correlation.matrix.iter().flatten().copied().collect();
+            cholesky_lower(&flat, n_correlated).map_err(|(row, pivot)| {
+                ProcessError::CorrelationNotPositiveSemiDefinite { row, pivot }
+            })?
         };
-        let t_group_of = student_t_groups(config, correlation);
+        let t_group_of = student_t_groups(config);
         let n_groups = t_group_of.iter().flatten().max().map_or(0, |g| g + 1);
         let mut t_groups: Vec<Option<TGroup>> = vec![None; n_groups];
 
         let mut steps = Vec::with_capacity(n_assets);
-        let mut bootstrap: Option<BootstrapClock> = None;
-        let mut first_bootstrap = 0;
-        let mut has_pegged = false;
+        let mut bootstrap: Option<(usize, BootstrapClock)> = None;
         for (asset, process) in config.assets.iter().enumerate() {
+            let fields = Fields { asset };
+            let shock = shock_of[asset];
             let step = match process {
-                AssetProcess::Gbm(p) => {
-                    check_finite(asset, "drift", p.drift, "per year")?;
-                    check_min(asset, "volatility", p.volatility, 0.0, false, "annualised")?;
-                    Step::Gbm {
-                        shock: shock_of[asset],
-                        log_drift: (p.drift - 0.5 * p.volatility * p.volatility) * dt,
-                        scale: p.volatility * dt.sqrt(),
-                    }
-                }
-                AssetProcess::Merton(p) => {
-                    check_finite(asset, "drift", p.drift, "per year")?;
-                    check_min(asset, "volatility", p.volatility, 0.0, false, "annualised")?;
-                    check_min(
-                        asset,
-                        "jump_intensity",
-                        p.jump_intensity,
-                        0.0,
-                        false,
-                        "jumps per year",
-                    )?;
-                    check_finite(asset, "jump_mean", p.jump_mean, "mean log jump")?;
-                    check_min(
-                        asset,
-                        "jump_volatility",
-                        p.jump_volatility,
-                        0.0,
-                        false,
-                        "sd of the log jump",
-                    )?;
-                    // E[e^J] - 1: the compensator that keeps E[S_T] = S_0 e^{drift T}.
-                    let mean_jump =
-                        (p.jump_mean + 0.5 * p.jump_volatility * p.jump_volatility).exp_m1();
-                    let log_drift = (p.drift
-                        - 0.5 * p.volatility * p.volatility
-                        - p.jump_intensity * mean_jump)
-                        * dt;
-                    if !log_drift.is_finite() {
-                        return Err(parameter(
-                            asset,
-                            "jump_mean",
-                            format!("{}: the jump compensator overflows; use a smaller jump_mean or jump_volatility", p.jump_mean),
-                        ));
-                    }
-                    Step::Merton {
-                        shock: shock_of[asset],
-                        log_drift,
-                        scale: p.volatility * dt.sqrt(),
-                        jump_rate: p.jump_intensity * dt,
-                        jump_mean: p.jump_mean,
-                        jump_volatility: p.jump_volatility,
-                    }
-                }
+                AssetProcess::Gbm(p) => p.step(&fields, dt, shock)?,
+                AssetProcess::Merton(p) => p.step(&fields, dt, shock)?,
                 AssetProcess::Garch(p) => {
-                    check_finite(asset, "mean_log_return", p.mean_log_return, "per year")?;
-                    check_min(
-                        asset,
-                        "long_run_volatility",
-                        p.long_run_volatility,
-                        0.0,
-                        true,
-                        "annualised",
-                    )?;
-                    check_min(
-                        asset,
-                        "alpha",
-                        p.alpha,
-                        0.0,
-                        false,
-                        "weight of the last squared shock",
-                    )?;
-                    check_min(
-                        asset,
-                        "beta",
-                        p.beta,
-                        0.0,
-                        false,
-                        "weight of the last variance",
-                    )?;
-                    if p.alpha + p.beta >= 1.0 {
-                        return Err(parameter(
-                            asset,
-                            "alpha + beta",
-                            format!(
-                                "{} + {} = {}: must be below 1, or the variance has no long-run level",
-                                p.alpha,
-                                p.beta,
-                                p.alpha + p.beta
-                            ),
-                        ));
-                    }
-                    let nu = p.degrees_of_freedom;
-                    if nu.is_nan() || nu <= 2.0 {
-                        return Err(parameter(
-                            asset,
-                            "degrees_of_freedom",
-                            format!("{nu}: must be above 2 (the variance of a Student-t is finite only then), or inf for normal innovations"),
-                        ));
-                    }
-                    let long_run_variance = p.long_run_volatility * p.long_run_volatility * dt;
-                    let initial_variance = match p.initial_volatility {
-                        None => long_run_variance,
-                        Some(v) => {
-                            check_min(asset, "initial_volatility", v, 0.0, false, "annualised")?;
-                            v * v * dt
-                        }
-                    };
-                    let t_group = t_group_of[asset];
-                    if let Some(group) = t_group {
+                    let step = p.step(&fields, dt, shock, t_group_of[asset])?;
+                    if let Some(group) = t_group_of[asset] {
+                        let nu = p.degrees_of_freedom;
                         t_groups[group] = Some(TGroup {
                             chi_square: ChiSquared::new(nu).map_err(|e| {
-                                parameter(asset, "degrees_of_freedom", format!("{nu}: {e}"))
+                                fields.error("degrees_of_freedom", format!("{nu}: {e}"))
                             })?,
                             nu_minus_two: nu - 2.0,
                         });
                     }
-                    Step::Garch {
-                        shock: shock_of[asset],
-                        t_group,
-                        mean: p.mean_log_return * dt,
-                        omega: long_run_variance * (1.0 - p.alpha - p.beta),
-                        alpha: p.alpha,
-                        beta: p.beta,
-                        initial_variance,
-                    }
+                    step
                 }
                 AssetProcess::Bootstrap(p) => {
-                    if p.log_returns.is_empty() {
-                        return Err(parameter(
-                            asset,
-                            "log_returns",
-                            "empty: the bootstrap needs at least one historical return".to_string(),
-                        ));
-                    }
-                    if let Some((index, value)) = p
-                        .log_returns
-                        .iter()
-                        .enumerate()
-                        .find(|(_, r)| !r.is_finite())
-                    {
-                        return Err(parameter(
-                            asset,
-                            "log_returns",
-                            format!("return {index} = {value}: every return must be finite"),
-                        ));
-                    }
-                    check_min(
-                        asset,
-                        "bar_seconds",
-                        p.bar_seconds,
-                        0.0,
-                        true,
-                        "seconds per historical bar",
-                    )?;
-                    check_min(
-                        asset,
-                        "mean_block_length",
-                        p.mean_block_length,
-                        1.0,
-                        false,
-                        "bars",
-                    )?;
+                    let clock = p.clock(&fields)?;
                     match &bootstrap {
-                        None => {
-                            first_bootstrap = asset;
-                            bootstrap = Some(BootstrapClock {
-                                n_bars: p.log_returns.len(),
-                                bar_seconds: p.bar_seconds,
-                                restart_probability: 1.0 / p.mean_block_length,
-                            });
-                        }
-                        Some(clock) => {
-                            let mismatch = if p.log_returns.len() != clock.n_bars {
-                                Some((
-                                    "log_returns",
-                                    format!("{} returns", p.log_returns.len()),
-                                    format!("{} returns", clock.n_bars),
-                                ))
-                            } else if p.bar_seconds != clock.bar_seconds {
-                                Some((
-                                    "bar_seconds",
-                                    p.bar_seconds.to_string(),
-                                    clock.bar_seconds.to_string(),
-                                ))
-                            } else if 1.0 / p.mean_block_length != clock.restart_probability {
-                                Some((
-                                    "mean_block_length",
-                                    p.mean_block_length.to_string(),
-                                    (1.0 / clock.restart_probability).to_string(),
-                                ))
-                            } else {
-                                None
-                            };
-                            if let Some((field, got, expected)) = mismatch {
-                                return Err(parameter(
-                                    asset,
-                                    field,
-                                    format!("{got}, but asset {first_bootstrap} has {expected}: bootstrap assets replay the same bars, so their histories must be aligned"),
-                                ));
-                            }
-                        }
+                        None => bootstrap = Some((asset, clock)),
+                        Some((first, shared)) => clock.check_aligned(&fields, *first, shared)?,
                     }
                     Step::Bootstrap {
                         log_returns: p.log_returns.clone(),
                     }
                 }
-                AssetProcess::Pegged(p) => {
-                    has_pegged = true;
-                    let underlying = p.underlying.index();
-                    match config.assets.get(underlying) {
-                        None => {
-                            return Err(parameter(
-                                asset,
-                                "underlying",
-                                format!("asset {underlying}: there are only {n_assets} assets"),
-                            ))
-                        }
-                        Some(AssetProcess::Pegged(_)) => {
-                            return Err(parameter(
-                                asset,
-                                "underlying",
-                                format!("asset {underlying} is itself pegged: the underlying must have a process of its own"),
-                            ))
-                        }
-                        Some(_) => {}
-                    }
-                    check_min(
-                        asset,
-                        "target_ratio",
-                        p.target_ratio,
-                        0.0,
-                        true,
-                        "peg ratio",
-                    )?;
-                    check_min(
-                        asset,
-                        "depeg_intensity",
-                        p.depeg_intensity,
-                        0.0,
-                        false,
-                        "events per year",
-                    )?;
-                    let m = p.depeg_size_mean;
-                    if !(m > 0.0 && m < 1.0) {
-                        return Err(parameter(
-                            asset,
-                            "depeg_size_mean",
-                            format!("{m}: must be in (0, 1) (a fraction of the peg ratio)"),
-                        ));
-                    }
-                    let s = p.depeg_size_sd;
-                    check_min(asset, "depeg_size_sd", s, 0.0, false, "fraction")?;
-                    let size = if s == 0.0 {
-                        DepegSize::Fixed(m)
-                    } else {
-                        // Beta(a, b) with mean m and variance s^2: a + b = m(1-m)/s^2 - 1.
-                        let concentration = m * (1.0 - m) / (s * s) - 1.0;
-                        if concentration <= 0.0 {
-                            return Err(parameter(
-                                asset,
-                                "depeg_size_sd",
-                                format!("{s}: must be below sqrt(mean (1 - mean)) = {} for a distribution on (0, 1) with mean {m}", (m * (1.0 - m)).sqrt()),
-                            ));
-                        }
-                        DepegSize::Beta(
-                            Beta::new(m * concentration, (1.0 - m) * concentration).map_err(
-                                |e| parameter(asset, "depeg_size_sd", format!("{s}: {e}")),
-                            )?,
-                        )
-                    };
-                    let half_life = p.recovery_half_life_seconds;
-                    if half_life.is_nan() || half_life <= 0.0 {
-                        return Err(parameter(
-                            asset,
-                            "recovery_half_life_seconds",
-                            format!("{half_life}: must be positive (inf: no recovery)"),
-                        ));
-                    }
-                    check_min(
-                        asset,
-                        "ratio_volatility",
-                        p.ratio_volatility,
-                        0.0,
-                        false,
-                        "annualised",
-                    )?;
-                    // Exact discretisation of dy = -k (y - y*) dt + sigma dW with k = ln 2 / half life.
-                    let persistence = (-std::f64::consts::LN_2 * block_seconds / half_life).exp();
-                    let reversion_per_year = std::f64::consts::LN_2 * SECONDS_PER_YEAR / half_life;
-                    let noise_sd = if reversion_per_year > 0.0 {
-                        p.ratio_volatility
-                            * ((1.0 - persistence * persistence) / (2.0 * reversion_per_year))
-                                .sqrt()
-                    } else {
-                        p.ratio_volatility * dt.sqrt()
-                    };
-                    Step::Pegged {
-                        underlying,
-                        log_target: p.target_ratio.ln(),
-                        persistence,
-                        noise_sd,
-                        event_rate: p.depeg_intensity * dt,
-                        size,
-                    }
-                }
+                AssetProcess::Pegged(p) => p.step(&fields, config, block_seconds)?,
             };
             steps.push(step);
         }
+        let has_pegged = steps.iter().any(|s| matches!(s, Step::Pegged { .. }));
         Ok(ProcessModel {
             block_seconds,
             steps,
             n_shocks,
+            n_correlated,
             cholesky,
             t_groups: t_groups
                 .into_iter()
                 .map(|g| g.expect("every group has a member"))
                 .collect(),
-            bootstrap,
+            bootstrap: bootstrap.map(|(_, clock)| clock),
             has_pegged,
         })
     }
@@ -864,13 +898,9 @@ impl ProcessModel {
     /// pegged token not above `target_ratio` times its underlying (`simulate` would cap its ratio).
     pub fn check_start_prices(&self, start_prices: &[f64]) -> Result<(), ProcessError> {
         if start_prices.len() != self.n_assets() {
-            return Err(ProcessError::StartPrice {
-                asset: AssetId(start_prices.len().min(usize::from(u16::MAX)) as u16),
-                message: format!(
-                    "{} start prices for {} assets: one per asset",
-                    start_prices.len(),
-                    self.n_assets()
-                ),
+            return Err(ProcessError::StartPriceCount {
+                expected: self.n_assets(),
+                got: start_prices.len(),
             });
         }
         for (asset, &price) in start_prices.iter().enumerate() {
@@ -955,7 +985,7 @@ impl ProcessModel {
             v.resize(n, 0.0);
         };
         reset(&mut scratch.shocks, self.n_shocks);
-        reset(&mut scratch.normals, self.n_shocks);
+        reset(&mut scratch.normals, self.n_correlated);
         reset(&mut scratch.t_factors, self.t_groups.len());
         reset(&mut scratch.log_level, n_assets);
         reset(&mut scratch.variance, n_assets);
@@ -997,7 +1027,7 @@ impl ProcessModel {
             }
             let (previous, rest) = out.prices.split_at_mut(block * n_assets);
             let row = &mut rest[..n_assets];
-            let start = &previous[..n_assets];
+            let first_row = &previous[..n_assets];
             let now = block as f64;
             for (asset, step) in self.steps.iter().enumerate() {
                 let log_return = match step {
@@ -1056,7 +1086,7 @@ impl ProcessModel {
                     Step::Pegged { .. } => continue,
                 };
                 scratch.log_level[asset] += log_return;
-                row[asset] = start[asset] * scratch.log_level[asset].exp();
+                row[asset] = first_row[asset] * scratch.log_level[asset].exp();
             }
             if self.has_pegged {
                 for (asset, step) in self.steps.iter().enumerate() {
@@ -1103,17 +1133,20 @@ impl ProcessModel {
     /// This block's correlated standard normal shocks and Student-t mixing factors.
     #[inline]
     fn draw_shocks(&self, rng: &mut SimRng, scratch: &mut Scratch) {
-        let n = self.n_shocks;
+        let k = self.n_correlated;
         if self.cholesky.is_empty() {
             for shock in scratch.shocks.iter_mut() {
                 *shock = rng.sample(StandardNormal);
             }
         } else {
-            for normal in scratch.normals.iter_mut() {
+            for normal in scratch.normals[..k].iter_mut() {
                 *normal = rng.sample(StandardNormal);
             }
-            for i in 0..n {
-                let row = &self.cholesky[i * n..i * n + i + 1];
+            for shock in scratch.shocks[k..].iter_mut() {
+                *shock = rng.sample(StandardNormal);
+            }
+            for i in 0..k {
+                let row = &self.cholesky[i * k..i * k + i + 1];
                 scratch.shocks[i] = row
                     .iter()
                     .zip(&scratch.normals[..=i])
@@ -1201,22 +1234,44 @@ impl BarCursor {
     }
 }
 
-/// The correlation matrix, checked entry by entry; `None` when it is empty or the identity.
-fn check_correlation(config: &ProcessConfig) -> Result<Option<&[Vec<f64>]>, ProcessError> {
-    let matrix = &config.correlation;
-    let n = config.assets.len();
-    if matrix.is_empty() {
-        return Ok(None);
+/// The correlated assets and their matrix, checked entry by entry (positive semi-definiteness is
+/// left to the Cholesky factorisation).
+fn check_correlation(config: &ProcessConfig) -> Result<(), ProcessError> {
+    let Correlation { assets, matrix } = &config.correlation;
+    let n = assets.len();
+    for (position, asset) in assets.iter().enumerate() {
+        let message = match config.assets.get(asset.index()) {
+            None => Some(format!(
+                "asset {}: there are only {} assets",
+                asset.0,
+                config.assets.len()
+            )),
+            Some(process) if !is_diffusive(process) => Some(format!(
+                "asset {} is a bootstrap or pegged asset: its correlation comes from its history \
+                 or its underlying; only GBM, Merton and GARCH assets can be listed",
+                asset.0
+            )),
+            Some(_) if assets[..position].contains(asset) => {
+                Some(format!("asset {} is listed twice", asset.0))
+            }
+            Some(_) => None,
+        };
+        if let Some(message) = message {
+            return Err(ProcessError::CorrelationAsset { position, message });
+        }
     }
     if matrix.len() != n {
         return Err(ProcessError::CorrelationShape {
-            message: format!("{} rows for {n} assets: one row per asset", matrix.len()),
+            message: format!(
+                "{} rows for {n} assets: one row per listed asset",
+                matrix.len()
+            ),
         });
     }
     if let Some((row, entries)) = matrix.iter().enumerate().find(|(_, r)| r.len() != n) {
         return Err(ProcessError::CorrelationShape {
             message: format!(
-                "row {row} has {} entries for {n} assets: one per asset",
+                "row {row} has {} entries for {n} assets: one per listed asset",
                 entries.len()
             ),
         });
@@ -1239,14 +1294,10 @@ fn check_correlation(config: &ProcessConfig) -> Result<Option<&[Vec<f64>]>, Proc
             }
         }
     }
-    let mut identity = true;
     for (row, entries) in matrix.iter().enumerate() {
         for (column, &value) in entries.iter().enumerate() {
-            if row == column {
-                if value != 1.0 {
-                    return Err(entry(row, column, "the diagonal must be 1"));
-                }
-                continue;
+            if row == column && value != 1.0 {
+                return Err(entry(row, column, "the diagonal must be 1"));
             }
             if value != matrix[column][row] {
                 return Err(entry(
@@ -1255,19 +1306,9 @@ fn check_correlation(config: &ProcessConfig) -> Result<Option<&[Vec<f64>]>, Proc
                     "the matrix must be symmetric: this entry differs from its mirror",
                 ));
             }
-            if value != 0.0 {
-                identity = false;
-                if !(is_diffusive(&config.assets[row]) && is_diffusive(&config.assets[column])) {
-                    return Err(entry(
-                        row,
-                        column,
-                        "must be 0: a bootstrap asset's correlation comes from its history and a pegged asset's from its underlying",
-                    ));
-                }
-            }
         }
     }
-    Ok(if identity { None } else { Some(matrix) })
+    Ok(())
 }
 
 /// Lower Cholesky factor of the `n x n` row-major positive semi-definite `matrix`. A zero pivot
@@ -1305,10 +1346,7 @@ fn cholesky_lower(matrix: &[f64], n: usize) -> Result<Vec<f64>, (usize, f64)> {
 /// Student-t mixing groups: GARCH assets with the same (finite) degrees of freedom that are linked
 /// by non-zero correlations, directly or through other such assets, share one chi-square draw per
 /// block, so their innovations are jointly Student-t with exactly the configured correlation.
-fn student_t_groups(
-    config: &ProcessConfig,
-    correlation: Option<&[Vec<f64>]>,
-) -> Vec<Option<usize>> {
+fn student_t_groups(config: &ProcessConfig) -> Vec<Option<usize>> {
     let n = config.assets.len();
     let nu: Vec<Option<f64>> = config
         .assets
@@ -1329,13 +1367,13 @@ fn student_t_groups(
         }
         i
     }
-    if let Some(matrix) = correlation {
-        for i in 0..n {
-            for j in i + 1..n {
-                if nu[i].is_some() && nu[i] == nu[j] && matrix[i][j] != 0.0 {
-                    let (a, b) = (root(&mut parent, i), root(&mut parent, j));
-                    parent[a.max(b)] = a.min(b);
-                }
+    let Correlation { assets, matrix } = &config.correlation;
+    for (p, first) in assets.iter().enumerate() {
+        for (q, second) in assets.iter().enumerate().skip(p + 1) {
+            let (i, j) = (first.index(), second.index());
+            if nu[i].is_some() && nu[i] == nu[j] && matrix[p][q] != 0.0 {
+                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                parent[a.max(b)] = a.min(b);
             }
         }
     }

@@ -11,7 +11,7 @@ use cascade_core::fast::{run_fast, FastScratch, NotApplicable, SortedBook};
 use cascade_core::ids::AssetId;
 use cascade_core::price_path::ReferencePath;
 use cascade_core::process::{
-    log_returns_from_prices, AssetProcess, Bootstrap, Garch, Gbm, Merton, Pegged,
+    log_returns_from_prices, AssetProcess, Bootstrap, Correlation, Garch, Gbm, Merton, Pegged,
     ProcessConfig as CoreProcessConfig, ProcessError, ProcessModel,
 };
 use cascade_core::report::Summary;
@@ -447,11 +447,8 @@ pub fn path_source(
                 .into(),
         ));
     }
-    let n = scenario.assets.len();
-    let mut correlation = vec![vec![0.0; n]; n];
-    for (i, row) in correlation.iter_mut().enumerate() {
-        row[i] = 1.0;
-    }
+    // The correlated assets, in scenario order, and their matrix (identity unless listed).
+    let mut pairs = Vec::with_capacity(settings.correlations.len());
     for (index, entry) in settings.correlations.iter().enumerate() {
         let field = |name: &str| format!("stress.correlations[{index}].{name}");
         let a = asset_index(&entry.assets[0], field("assets"))?;
@@ -462,9 +459,24 @@ pub fn path_source(
                 "names the same asset twice; a correlation is between two assets".into(),
             ));
         }
-        correlation[a][b] = entry.rho;
-        correlation[b][a] = entry.rho;
+        pairs.push((a, b, entry.rho));
     }
+    let mut correlated: Vec<usize> = pairs.iter().flat_map(|&(a, b, _)| [a, b]).collect();
+    correlated.sort_unstable();
+    correlated.dedup();
+    let position = |asset: usize| correlated.iter().position(|&c| c == asset).expect("listed");
+    let mut matrix = vec![vec![0.0; correlated.len()]; correlated.len()];
+    for (k, row) in matrix.iter_mut().enumerate() {
+        row[k] = 1.0;
+    }
+    for &(a, b, rho) in &pairs {
+        matrix[position(a)][position(b)] = rho;
+        matrix[position(b)][position(a)] = rho;
+    }
+    let correlation = Correlation {
+        assets: correlated.iter().map(|&a| AssetId(a as u16)).collect(),
+        matrix,
+    };
     let config = CoreProcessConfig {
         block_seconds: scenario.simulation.block_time_seconds,
         assets: processes,
