@@ -377,3 +377,51 @@ fn test_stress_bad_paths_and_a_scenario_without_processes_exit_2() {
         .stderr(predicate::str::contains("no asset has a `process`"));
     assert!(!out.exists());
 }
+
+#[test]
+fn test_sweep_writes_its_table_and_rejects_bad_grids() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    cascade()
+        .args([
+            "sweep",
+            "frictionless",
+            "--grid",
+            "ETH.liquidation_threshold=0.80:0.86:0.03",
+            "--grid",
+            "ETH.liquidation_bonus=0.05,0.08",
+            "--paths",
+            "40",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Pareto"));
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 7, "a header and 3 x 2 points");
+    assert!(csv.starts_with("ETH.liquidation_threshold,ETH.liquidation_bonus,max_ltv"));
+
+    let bad_out = dir.path().join("bad");
+    for (grid, says) in [
+        ("ETH.liquidation_threshold", "expected NAME=VALUES"),
+        ("ETH.ltv=0.9:0.8:0.01", "below start"),
+        ("SOL.ltv=0.5", "no protocol lists `SOL` as collateral"),
+    ] {
+        cascade()
+            .args([
+                "sweep",
+                "frictionless",
+                "--paths",
+                "5",
+                "--grid",
+                grid,
+                "--out",
+            ])
+            .arg(&bad_out)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+    }
+    assert!(!bad_out.exists());
+}
