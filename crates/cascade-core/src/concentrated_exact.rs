@@ -675,6 +675,8 @@ pub struct SwapOutcome {
     pub fee_paid: U256,
     /// Initialized ticks crossed.
     pub ticks_crossed: u32,
+    /// `computeSwapStep` calls: each rounds its input up and its output down by under a unit.
+    pub steps: u32,
 }
 
 /// A Uniswap v3 pool without oracle, protocol fee or per-position fee accounting; see the module
@@ -965,6 +967,7 @@ impl ExactPool {
         };
         let mut fee_paid = U256::ZERO;
         let mut ticks_crossed = 0;
+        let mut steps = 0;
 
         while !remaining.is_zero() && sqrt_price != limit {
             let step_start = sqrt_price;
@@ -986,6 +989,7 @@ impl ExactPool {
             let step =
                 compute_swap_step(sqrt_price, target, liquidity, step_remaining, self.fee_pips)?;
             sqrt_price = step.sqrt_ratio_next_x96;
+            steps += 1;
 
             let paid = add(step.amount_in, step.fee_amount)?;
             if exact_input {
@@ -1061,6 +1065,7 @@ impl ExactPool {
             amount1,
             fee_paid,
             ticks_crossed,
+            steps,
         })
     }
 }
