@@ -2,6 +2,8 @@
 //! cascades. Pure and deterministic: no IO, no threads, no clock; every random draw comes from
 //! [`rng::stream_rng`]. The `cascade` crate builds a [`engine::Market`] from a scenario file and
 //! writes the reports; this crate only computes.
+pub mod concentrated;
+pub mod concentrated_exact;
 pub mod engine;
 pub mod exact;
 pub mod fast;

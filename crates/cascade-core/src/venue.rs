@@ -1,18 +1,23 @@
 //! Venues: where seized collateral is sold and where arbitrageurs trade. Every venue trades one
 //! asset (the base) against the quote currency (USD stablecoins, taken at $1).
 //!
-//! Two liquidity models:
+//! Three liquidity models:
 //! - [`ConstantProductPool`]: Uniswap v2 math, `out = in*(1-fee)*R_out / (R_in + in*(1-fee))`, with the
 //!   fee kept in the pool.
+//! - [`ConcentratedLiquidityPool`]: Uniswap v3, liquidity on price ranges (its own module,
+//!   [`crate::concentrated`]).
 //! - [`OrderBook`]: a depth profile (base quantity available within a relative distance of the mid)
 //!   whose shape follows the mid: a sale walks the bids from the mid down, and the mid moves to where
 //!   the walk stopped. Between two given levels the depth is spread evenly in price, so the walk is
 //!   continuous and exact (no rounding to levels).
 
+pub use crate::concentrated::ConcentratedLiquidityPool;
+
 /// What a sale into a venue gives.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SaleQuote {
-    /// Base units actually sold (less than asked only when an order book's bids run out).
+    /// Base units actually sold (less than asked only when an order book's bids or a concentrated
+    /// pool's ranges run out).
     pub base_sold: f64,
     /// Quote (USD) received, after the venue's fee.
     pub quote_received: f64,
@@ -327,11 +332,12 @@ impl OrderBook {
     }
 }
 
-/// A venue of either kind.
+/// A venue of any kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Venue {
     ConstantProduct(ConstantProductPool),
     OrderBook(OrderBook),
+    Concentrated(ConcentratedLiquidityPool),
 }
 
 impl Venue {
@@ -340,6 +346,7 @@ impl Venue {
         match self {
             Venue::ConstantProduct(pool) => pool.price(),
             Venue::OrderBook(book) => book.price(),
+            Venue::Concentrated(pool) => pool.price(),
         }
     }
 
@@ -348,6 +355,7 @@ impl Venue {
         match self {
             Venue::ConstantProduct(pool) => pool.quote_sell(base_in),
             Venue::OrderBook(book) => book.quote_sell(base_in),
+            Venue::Concentrated(pool) => pool.quote_sell(base_in),
         }
     }
 
@@ -356,6 +364,7 @@ impl Venue {
         match self {
             Venue::ConstantProduct(pool) => pool.sell(base_in),
             Venue::OrderBook(book) => book.sell(base_in),
+            Venue::Concentrated(pool) => pool.sell(base_in),
         }
     }
 
@@ -364,6 +373,7 @@ impl Venue {
         match self {
             Venue::ConstantProduct(pool) => pool.arbitrage(reference, budget_usd),
             Venue::OrderBook(book) => book.arbitrage(reference, budget_usd),
+            Venue::Concentrated(pool) => pool.arbitrage(reference, budget_usd),
         }
     }
 }

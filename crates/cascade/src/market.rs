@@ -3,6 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use cascade_core::concentrated::{
+    nearest_usable_tick, price_at_tick, symmetric_bands, LiquidityRange,
+};
+use cascade_core::concentrated_exact::{MAX_TICK, MIN_TICK};
 use cascade_core::engine::{
     AssetModel, ChainModel, EngineSettings, KeeperModel, Market, VenueModel,
 };
@@ -11,7 +15,9 @@ use cascade_core::ids::{AssetId, OracleId, VenueId};
 use cascade_core::lending::{AaveRules, LendingProtocol, RiskParams};
 use cascade_core::oracle::{OracleKind, OracleModel, PriceSource};
 use cascade_core::price_path::ReferencePath;
-use cascade_core::venue::{ConstantProductPool, DepthLadder, OrderBook, Venue};
+use cascade_core::venue::{
+    ConcentratedLiquidityPool, ConstantProductPool, DepthLadder, OrderBook, Venue,
+};
 
 use crate::data;
 use crate::error::ScenarioError;
@@ -566,6 +572,7 @@ fn build_venue(
     let kind = match venue.kind {
         VenueKind::ConstantProduct => "constant_product",
         VenueKind::OrderBook => "order_book",
+        VenueKind::UniswapV3 => "uniswap-v3",
     };
     let forbid = |present: bool, name: &str| -> Result<(), ScenarioError> {
         if present {
@@ -574,6 +581,11 @@ fn build_venue(
             Ok(())
         }
     };
+    if venue.kind != VenueKind::UniswapV3 {
+        forbid(venue.tick_spacing.is_some(), "tick_spacing")?;
+        forbid(venue.positions.is_some(), "positions")?;
+        forbid(venue.bands.is_some(), "bands")?;
+    }
     match venue.kind {
         VenueKind::ConstantProduct => {
             forbid(venue.taker_fee_bps.is_some(), "taker_fee_bps")?;
@@ -594,13 +606,7 @@ fn build_venue(
                     ),
                 );
             }
-            let fee_bps = c.non_negative(&field("fee_bps"), venue.fee_bps.unwrap_or(30.0))?;
-            if fee_bps >= 10_000.0 {
-                return c.fail(
-                    field("fee_bps"),
-                    format!("is {fee_bps}; a fee in basis points must be below 10,000"),
-                );
-            }
+            let fee_bps = pool_fee_bps(c, &field("fee_bps"), venue.fee_bps)?;
             Ok(Venue::ConstantProduct(ConstantProductPool::with_liquidity(
                 price,
                 liquidity,
@@ -691,6 +697,145 @@ fn build_venue(
                 taker_fee: taker_fee_bps / 10_000.0,
             }))
         }
+        VenueKind::UniswapV3 => {
+            forbid(venue.liquidity_usd.is_some(), "liquidity_usd")?;
+            forbid(venue.taker_fee_bps.is_some(), "taker_fee_bps")?;
+            forbid(venue.depth.is_some(), "depth")?;
+            forbid(venue.levels_file.is_some(), "levels_file")?;
+            build_concentrated(c, &field, venue, price)
+        }
+    }
+}
+
+/// A pool fee in basis points (default 30), below 100%.
+fn pool_fee_bps(c: &Checker, field: &str, fee_bps: Option<f64>) -> Result<f64, ScenarioError> {
+    let fee_bps = c.non_negative(field, fee_bps.unwrap_or(30.0))?;
+    if fee_bps >= 10_000.0 {
+        return c.fail(
+            field,
+            format!("is {fee_bps}; a fee in basis points must be below 10,000"),
+        );
+    }
+    Ok(fee_bps)
+}
+
+/// The Uniswap v3 tiers: fee in basis points and tick spacing.
+const UNISWAP_V3_TIERS: [(f64, u32); 4] = [(1.0, 1), (5.0, 10), (30.0, 60), (100.0, 200)];
+
+/// A `uniswap-v3` venue: its fee and tick spacing, then its ranges from `positions` and `bands`,
+/// each edge on a usable tick.
+fn build_concentrated(
+    c: &Checker,
+    field: &dyn Fn(&str) -> String,
+    venue: &VenueConfig,
+    price: f64,
+) -> Result<Venue, ScenarioError> {
+    let fee_bps = pool_fee_bps(c, &field("fee_bps"), venue.fee_bps)?;
+    let tick_spacing = match venue.tick_spacing {
+        Some(spacing) if (1..=16_384).contains(&spacing) => spacing as i32,
+        Some(spacing) => {
+            return c.fail(
+                field("tick_spacing"),
+                format!("is {spacing}; a tick spacing is between 1 and 16384 (Uniswap v3 uses 1, 10, 60, 200)"),
+            )
+        }
+        None => match UNISWAP_V3_TIERS.iter().find(|(fee, _)| *fee == fee_bps) {
+            Some(&(_, spacing)) => spacing as i32,
+            None => {
+                return c.fail(
+                    field("tick_spacing"),
+                    format!(
+                        "is required: fee_bps = {fee_bps} is not a Uniswap v3 tier (1, 5, 30 or 100 \
+                         bps, whose spacings are 1, 10, 60, 200)"
+                    ),
+                )
+            }
+        },
+    };
+    let spacing_pct = (price_at_tick(tick_spacing) - 1.0) * 100.0;
+    if venue.positions.is_none() && venue.bands.is_none() {
+        return c.fail(
+            field("positions"),
+            "a uniswap-v3 venue needs positions (a list of ranges), bands (around the price), or both",
+        );
+    }
+    let mut ranges = Vec::new();
+    if let Some(positions) = &venue.positions {
+        if positions.is_empty() {
+            return c.fail(field("positions"), "list at least one position");
+        }
+        for (index, position) in positions.iter().enumerate() {
+            let pfield = |name: &str| field(&format!("positions[{index}].{name}"));
+            let lower = c.positive(&pfield("lower_price"), position.lower_price)?;
+            let upper = c.positive(&pfield("upper_price"), position.upper_price)?;
+            if upper <= lower {
+                return c.fail(
+                    pfield("upper_price"),
+                    format!("is {upper}; it must be above lower_price ({lower})"),
+                );
+            }
+            let value = c.positive(&pfield("liquidity_usd"), position.liquidity_usd)?;
+            let (lower_tick, upper_tick) = (
+                nearest_usable_tick(lower, tick_spacing),
+                nearest_usable_tick(upper, tick_spacing),
+            );
+            if lower_tick < MIN_TICK || upper_tick > MAX_TICK {
+                return c.fail(
+                    pfield("lower_price"),
+                    "the range reaches beyond Uniswap v3's prices (1.0001^-887272 to 1.0001^887272)",
+                );
+            }
+            if lower_tick == upper_tick {
+                return c.fail(
+                    pfield("upper_price"),
+                    format!(
+                        "{lower}..{upper} falls on a single usable tick; a range must span at least \
+                         one tick spacing ({tick_spacing} ticks = {spacing_pct:.3}%)"
+                    ),
+                );
+            }
+            ranges.push(LiquidityRange::with_value(
+                price_at_tick(lower_tick),
+                price_at_tick(upper_tick),
+                price,
+                value,
+            ));
+        }
+    }
+    if let Some(bands) = &venue.bands {
+        let bfield = |name: &str| field(&format!("bands.{name}"));
+        if bands.count == 0 {
+            return c.fail(bfield("count"), "must be at least 1: the venue is empty");
+        }
+        let width = c.positive(&bfield("width"), bands.width)?;
+        if f64::from(bands.count) * width >= 1.0 {
+            return c.fail(
+                bfield("width"),
+                format!(
+                    "is {width}: {} bands of it reach zero below the price; count * width must \
+                     stay below 1",
+                    bands.count
+                ),
+            );
+        }
+        let value = c.positive(&bfield("liquidity_usd"), bands.liquidity_usd)?;
+        let decay = c.positive(&bfield("decay"), bands.decay)?;
+        match symmetric_bands(price, bands.count, width, decay, value, Some(tick_spacing)) {
+            Some(band_ranges) => ranges.extend(band_ranges),
+            None => {
+                return c.fail(
+                    bfield("width"),
+                    format!(
+                        "is {width}: a band must span at least one tick spacing ({tick_spacing} \
+                         ticks = {spacing_pct:.3}%)"
+                    ),
+                )
+            }
+        }
+    }
+    match ConcentratedLiquidityPool::new(price, &ranges, fee_bps / 10_000.0) {
+        Some(pool) => Ok(Venue::Concentrated(pool)),
+        None => c.fail(field("positions"), "the ranges do not form a pool"),
     }
 }
 

@@ -25,6 +25,9 @@ fn default_decimals() -> u32 {
 fn default_exponent() -> f64 {
     1.0
 }
+fn default_decay() -> f64 {
+    1.0
+}
 fn default_close_column() -> String {
     "close".to_string()
 }
@@ -289,7 +292,7 @@ pub struct VenueConfig {
     /// constant_product: USD held in the pool, half per side at the initial price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liquidity_usd: Option<f64>,
-    /// constant_product: swap fee in basis points (default 30).
+    /// constant_product, uniswap-v3: swap fee in basis points (default 30).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee_bps: Option<f64>,
     /// order_book: taker fee in basis points (default 0).
@@ -303,6 +306,18 @@ pub struct VenueConfig {
     /// relative to the mid as the mid moves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub levels_file: Option<String>,
+    /// uniswap-v3: ticks between usable range edges; every edge moves to the nearest usable tick
+    /// (a tick is a factor 1.0001 in price). Default from the fee tier: 1, 5, 30, 100 bps give 1,
+    /// 10, 60, 200; another fee needs it given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tick_spacing: Option<u32>,
+    /// uniswap-v3: liquidity positions (this, `bands`, or both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub positions: Option<Vec<PositionConfig>>,
+    /// uniswap-v3: liquidity in bands on both sides of the initial price (this, `positions`, or
+    /// both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bands: Option<BandsConfig>,
 }
 
 /// The liquidity model of a venue.
@@ -313,6 +328,41 @@ pub enum VenueKind {
     ConstantProduct,
     /// Order book whose depth profile follows the mid.
     OrderBook,
+    /// Uniswap v3 concentrated-liquidity pool: liquidity on price ranges.
+    #[serde(rename = "uniswap-v3")]
+    UniswapV3,
+}
+
+/// A Uniswap v3 position: liquidity on a price range, sized by what it is worth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PositionConfig {
+    /// Lower edge of the range (USD per unit of the asset).
+    pub lower_price: f64,
+    /// Upper edge of the range (USD per unit), above `lower_price`.
+    pub upper_price: f64,
+    /// What the position's tokens are worth at the asset's initial price (USD): all in the asset
+    /// when the range is above that price, all in USD when below, both inside.
+    pub liquidity_usd: f64,
+}
+
+/// Liquidity in `count` bands of `width` on each side of the initial price `P`: band `k` (from 0,
+/// next to the price) spans `P(1 + k w)..P(1 + (k + 1) w)` above and `P(1 - (k + 1) w)..P(1 - k w)`
+/// below, with liquidity (depth) proportional to `decay^k`. `decay = 1` is a Uniswap v2 curve cut off
+/// at `P(1 ± count w)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BandsConfig {
+    /// Bands on each side.
+    pub count: u32,
+    /// Width of a band as a fraction of the initial price (0.01 = 1%); `count * width` must stay
+    /// below 1.
+    pub width: f64,
+    /// What all the bands are worth together at the initial price (USD).
+    pub liquidity_usd: f64,
+    /// Depth of each band relative to the one before it, away from the price (default 1: even).
+    #[serde(default = "default_decay")]
+    pub decay: f64,
 }
 
 /// USD depth within distance `x` of the mid: `depth_2pct_usd * (x / 2%)^exponent`, on both sides.
