@@ -144,7 +144,16 @@ fn pareto_frontier_by_hand_and_a_small_sweep() {
             .num_threads(2)
             .build()
             .unwrap()
-            .install(|| sweep_scenario(&scenario, &origin, &[axis.clone()], None, 150, &|| {}))
+            .install(|| {
+                sweep_scenario(
+                    &scenario,
+                    &origin,
+                    std::slice::from_ref(&axis),
+                    None,
+                    150,
+                    &|| {},
+                )
+            })
             .unwrap()
     };
     let report = run();
