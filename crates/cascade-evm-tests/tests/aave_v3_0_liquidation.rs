@@ -732,26 +732,40 @@ fn near_a_line(case: &Case) -> Option<&'static str> {
     None
 }
 
-/// The largest differences between the f64 model and the contracts.
-#[derive(Default, Debug)]
-struct Largest {
-    /// max |f64 - contract| / contract over amounts of at least 1e6 base units.
-    debt_rel: f64,
-    seized_rel: f64,
-    fee_rel: f64,
-    /// max |f64 - contract| / contract of the health factor, before and after.
-    hf_before_rel: f64,
-    hf_after_rel: f64,
-    /// max |f64 - contract| / bound over every compared quantity.
+/// The largest difference between the f64 model and the contracts in one quantity.
+#[derive(Default, Debug, Clone, Copy)]
+struct Difference {
+    /// Largest |f64 - contract|: in USD at the oracle price for amounts, as a number for health
+    /// factors.
+    absolute: f64,
+    /// Largest |f64 - contract| / contract, over amounts worth at least $100 (health factor after:
+    /// over positions left with at least $100 of collateral and of debt).
+    relative: f64,
+    /// Largest |f64 - contract| / its bound.
     of_bound: f64,
 }
 
-fn bump_max(slot: &mut f64, value: f64) {
-    if value > *slot {
-        *slot = value;
+impl Difference {
+    fn record(&mut self, absolute: f64, relative: Option<f64>, of_bound: f64) {
+        self.absolute = self.absolute.max(absolute);
+        if let Some(relative) = relative {
+            self.relative = self.relative.max(relative);
+        }
+        self.of_bound = self.of_bound.max(of_bound);
     }
 }
 
+#[derive(Default, Debug)]
+struct Largest {
+    debt_repaid: Difference,
+    collateral_seized: Difference,
+    protocol_fee: Difference,
+    collateral_to_liquidator: Difference,
+    health_factor_before: Difference,
+    health_factor_after: Difference,
+}
+
+/// Compares the f64 model with the contracts (outside the lines' rounding margins).
 fn check_f64(
     case: &Case,
     observed: &Observed,
@@ -768,12 +782,16 @@ fn check_f64(
         Cover::Base(n) => n as f64 / call_debt_unit(case),
         Cover::Max => f64::INFINITY,
     };
-    let hf_before = protocol.health_factor(account, &prices);
-    let evm_hf_before = to_f64(observed.before.health_factor) / 1e18;
+    let (cd, dd) = (case.coll_decimals(), case.debt_decimals());
+    // USD per base unit.
+    let pc = case.coll_price_8 as f64 / 1e8 / pow10_f64(cd);
+    let pd = case.debt_price_8 as f64 / 1e8 / pow10_f64(dd);
     let (tol_debt, tol_coll, tol_fee) = tolerances(case);
     let mut largest = largest.borrow_mut();
 
     // Health factor before.
+    let hf_before = protocol.health_factor(account, &prices);
+    let evm_hf_before = to_f64(observed.before.health_factor) / 1e18;
     if case.debt_base > 0 {
         let d = to_f64(observed.before.debt_base);
         let bound = (1.5 + evm_hf_before) / (d - 1.0) + 1e-12 * evm_hf_before;
@@ -782,8 +800,9 @@ fn check_f64(
             diff <= bound,
             "health factor before {hf_before} vs {evm_hf_before} for {case:?}"
         );
-        bump_max(&mut largest.hf_before_rel, diff / evm_hf_before);
-        bump_max(&mut largest.of_bound, diff / bound);
+        largest
+            .health_factor_before
+            .record(diff, Some(diff / evm_hf_before), diff / bound);
     } else {
         prop_assert!(hf_before.is_infinite() && observed.before.health_factor == U256::MAX);
     }
@@ -811,7 +830,7 @@ fn check_f64(
         (Ok(plan), Err(Failure::Reason(code))) if code == "25" => {
             // A zero burn in the contract: the plan must be within rounding of zero.
             let repaid = plan.debt_repaid * call_debt_unit(case);
-            let seized = plan.collateral_seized * pow10_f64(case.coll_decimals());
+            let seized = plan.collateral_seized * pow10_f64(cd);
             prop_assert!(
                 repaid <= tol_debt || seized <= tol_coll,
                 "zero burn vs {plan:?} for {case:?}"
@@ -825,14 +844,44 @@ fn check_f64(
         }
     };
 
-    // Amounts.
-    let mut close = |name: &str,
-                     f64_units: f64,
-                     decimals: u32,
-                     evm: U256,
-                     tol: f64,
-                     rel_slot: fn(&mut Largest) -> &mut f64|
-     -> Result<(), TestCaseError> {
+    // Amounts: (name, f64 in units, decimals, contract in base units, bound, USD per base unit).
+    let amounts = [
+        (
+            "debt repaid",
+            plan.debt_repaid,
+            dd,
+            observed.debt_repaid,
+            tol_debt,
+            pd,
+        ),
+        (
+            "collateral seized",
+            plan.collateral_seized,
+            cd,
+            observed.collateral_seized,
+            tol_coll,
+            pc,
+        ),
+        (
+            "protocol fee",
+            plan.protocol_fee_collateral,
+            cd,
+            observed.protocol_fee,
+            tol_fee,
+            pc,
+        ),
+        (
+            "collateral to the liquidator",
+            plan.collateral_to_liquidator,
+            cd,
+            observed.collateral_to_liquidator,
+            tol_coll + tol_fee,
+            pc,
+        ),
+    ];
+    for (index, (name, f64_units, decimals, evm, tol, usd_per_unit)) in
+        amounts.into_iter().enumerate()
+    {
         let a = f64_units * pow10_f64(decimals);
         let b = to_f64(evm);
         let bound = tol + 1e-12 * a.abs().max(b);
@@ -841,45 +890,15 @@ fn check_f64(
             diff <= bound,
             "{name}: f64 {a} vs contract {b} (bound {bound}) for {case:?}"
         );
-        if b >= 1e6 {
-            bump_max(rel_slot(&mut largest), diff / b);
-        }
-        bump_max(&mut largest.of_bound, diff / bound);
-        Ok(())
-    };
-    let (cd, dd) = (case.coll_decimals(), case.debt_decimals());
-    close(
-        "debt repaid",
-        plan.debt_repaid,
-        dd,
-        observed.debt_repaid,
-        tol_debt,
-        |l| &mut l.debt_rel,
-    )?;
-    close(
-        "collateral seized",
-        plan.collateral_seized,
-        cd,
-        observed.collateral_seized,
-        tol_coll,
-        |l| &mut l.seized_rel,
-    )?;
-    close(
-        "protocol fee",
-        plan.protocol_fee_collateral,
-        cd,
-        observed.protocol_fee,
-        tol_fee,
-        |l| &mut l.fee_rel,
-    )?;
-    close(
-        "collateral to the liquidator",
-        plan.collateral_to_liquidator,
-        cd,
-        observed.collateral_to_liquidator,
-        tol_coll + tol_fee,
-        |l| &mut l.seized_rel,
-    )?;
+        let slot = match index {
+            0 => &mut largest.debt_repaid,
+            1 => &mut largest.collateral_seized,
+            2 => &mut largest.protocol_fee,
+            _ => &mut largest.collateral_to_liquidator,
+        };
+        let relative = (b * usd_per_unit >= 100.0).then(|| diff / b);
+        slot.record(diff * usd_per_unit, relative, diff / bound);
+    }
 
     // Health factor after.
     protocol.apply_liquidation(account, &plan, &prices);
@@ -889,10 +908,9 @@ fn check_f64(
     let d_after = to_f64(observed.after.debt_base);
     if d_after >= 2.0 && !coll_after.is_zero() {
         let evm_hf_after = to_f64(observed.after.health_factor) / 1e18;
-        let pc = case.coll_price_8 as f64 / 1e8 / pow10_f64(cd);
-        let pd = case.debt_price_8 as f64 / 1e8 / pow10_f64(dd);
         let coll_after_usd = to_f64(coll_after) * pc;
         let debt_after_usd = to_f64(debt_after) * pd;
+        // The amounts' bounds carried through HF = C * LT / D, plus the floors of the totals.
         let carried = (tol_coll + 1e-12 * case.coll_base as f64) * pc / coll_after_usd
             + (tol_debt + 1e-12 * case.debt_base as f64) * pd / debt_after_usd;
         let bound = (1.5 + evm_hf_after) / (d_after - 1.0) + evm_hf_after * (carried + 1e-12);
@@ -901,10 +919,11 @@ fn check_f64(
             diff <= bound,
             "health factor after {hf_after} vs {evm_hf_after} (bound {bound}) for {case:?}"
         );
-        if evm_hf_after > 0.0 {
-            bump_max(&mut largest.hf_after_rel, diff / evm_hf_after);
-        }
-        bump_max(&mut largest.of_bound, diff / bound);
+        let relative =
+            (coll_after_usd >= 100.0 && debt_after_usd >= 100.0).then(|| diff / evm_hf_after);
+        largest
+            .health_factor_after
+            .record(diff, relative, diff / bound);
     } else {
         // Debt or collateral (nearly) gone: the amounts above already bound what is left; the
         // contract's health factor is then max (no debt) or 0 (no collateral value).
@@ -999,7 +1018,6 @@ fn runner(cases: u32, seed: u8) -> TestRunner {
 }
 
 fn report(name: &str, counts: &Counts) {
-    let largest = counts.largest.borrow();
     eprintln!(
         "{name}: {} cases ({} per decimals pair (collateral, debt)): {} liquidated ({} at the 50% \
          close factor, {} taking all the collateral, {} with a protocol fee, {} with a cover under \
@@ -1015,17 +1033,25 @@ fn report(name: &str, counts: &Counts) {
         counts.reverts.borrow(),
         counts.f64_skipped.get(),
     );
-    eprintln!(
-        "{name}: exact model vs contracts: identical in every case; f64 model vs contracts, largest \
-         relative difference: debt repaid {:.3e}, collateral {:.3e}, protocol fee {:.3e}, health \
-         factor before {:.3e}, after {:.3e}; largest difference / its bound {:.3}",
-        largest.debt_rel,
-        largest.seized_rel,
-        largest.fee_rel,
-        largest.hf_before_rel,
-        largest.hf_after_rel,
-        largest.of_bound
-    );
+    eprintln!("{name}: exact model vs contracts: identical in every case");
+    let largest = counts.largest.borrow();
+    for (quantity, difference) in [
+        ("debt repaid (USD)", largest.debt_repaid),
+        ("collateral seized (USD)", largest.collateral_seized),
+        ("protocol fee (USD)", largest.protocol_fee),
+        (
+            "collateral to the liquidator (USD)",
+            largest.collateral_to_liquidator,
+        ),
+        ("health factor before", largest.health_factor_before),
+        ("health factor after", largest.health_factor_after),
+    ] {
+        eprintln!(
+            "{name}: f64 model vs contracts, {quantity}: largest difference {:.3e}, relative \
+             {:.3e}, {:.3} of its bound",
+            difference.absolute, difference.relative, difference.of_bound
+        );
+    }
 }
 
 /// Cases over the whole range.
