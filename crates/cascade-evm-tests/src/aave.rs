@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use alloy_primitives::{Address, Bytes, I256, U256};
 use alloy_sol_types::{sol, SolValue};
 
-use crate::artifact::ArtifactStore;
+use crate::artifact::{with_arguments, ArtifactStore};
 use crate::chain::{Chain, Failure, State};
 
 sol! {
@@ -178,7 +178,7 @@ impl AaveMarket {
         let mut chain = Chain::new();
         let provider = chain.deploy(
             ADMIN,
-            concat(
+            with_arguments(
                 store.aave("PoolAddressesProvider").code(),
                 ("cascade".to_string(), ADMIN).abi_encode_params(),
             ),
@@ -190,7 +190,7 @@ impl AaveMarket {
         );
         let acl = chain.deploy(
             ADMIN,
-            concat(store.aave("ACLManager").code(), provider.abi_encode()),
+            with_arguments(store.aave("ACLManager").code(), provider.abi_encode()),
         );
         chain.must_send(
             ADMIN,
@@ -210,7 +210,7 @@ impl AaveMarket {
         }
         let pool_impl = chain.deploy(
             ADMIN,
-            concat(pool_artifact.link(&libraries), provider.abi_encode()),
+            with_arguments(pool_artifact.link(&libraries), provider.abi_encode()),
         );
         chain.must_send(
             ADMIN,
@@ -241,7 +241,7 @@ impl AaveMarket {
             tokens.push(
                 chain.deploy(
                     ADMIN,
-                    concat(
+                    with_arguments(
                         store.aave("MintableERC20").code(),
                         (symbol.to_string(), symbol.to_string(), U256::from(decimals))
                             .abi_encode_params(),
@@ -250,12 +250,12 @@ impl AaveMarket {
             );
             feeds.push(chain.deploy(
                 ADMIN,
-                concat(store.aave("MockAggregator").code(), one_dollar.abi_encode()),
+                with_arguments(store.aave("MockAggregator").code(), one_dollar.abi_encode()),
             ));
         }
         let oracle = chain.deploy(
             ADMIN,
-            concat(
+            with_arguments(
                 store.aave("AaveOracle").code(),
                 (
                     provider,
@@ -280,20 +280,20 @@ impl AaveMarket {
         // rates do not matter, no time passes).
         let a_token_impl = chain.deploy(
             ADMIN,
-            concat(store.aave("AToken").code(), pool.abi_encode()),
+            with_arguments(store.aave("AToken").code(), pool.abi_encode()),
         );
         let stable_impl = chain.deploy(
             ADMIN,
-            concat(store.aave("StableDebtToken").code(), pool.abi_encode()),
+            with_arguments(store.aave("StableDebtToken").code(), pool.abi_encode()),
         );
         let variable_impl = chain.deploy(
             ADMIN,
-            concat(store.aave("VariableDebtToken").code(), pool.abi_encode()),
+            with_arguments(store.aave("VariableDebtToken").code(), pool.abi_encode()),
         );
         let percent_ray = |percent: u64| ray() / U256::from(100u8) * U256::from(percent);
         let strategy = chain.deploy(
             ADMIN,
-            concat(
+            with_arguments(
                 store.aave("DefaultReserveInterestRateStrategy").code(),
                 (
                     provider,
@@ -571,12 +571,6 @@ impl AaveMarket {
 /// `10^decimals`.
 pub fn unit(decimals: u8) -> U256 {
     U256::from(10u8).pow(U256::from(decimals))
-}
-
-fn concat(code: Bytes, arguments: Vec<u8>) -> Bytes {
-    let mut bytes = code.to_vec();
-    bytes.extend_from_slice(&arguments);
-    bytes.into()
 }
 
 /// Deploys `name` (after the libraries it references itself), once.

@@ -143,3 +143,10 @@ impl ArtifactStore {
         Artifact::from_json(name, &self.uniswap_build.join(format!("{name}.json")))
     }
 }
+
+/// Creation code followed by its ABI-encoded constructor arguments: what a deployment sends.
+pub fn with_arguments(code: Bytes, arguments: Vec<u8>) -> Bytes {
+    let mut bytes = code.to_vec();
+    bytes.extend_from_slice(&arguments);
+    bytes.into()
+}
