@@ -7,7 +7,8 @@
 //! the contract would revert. It serves two purposes:
 //!
 //! 1. checking the `f64` engine against the exact integer result, and
-//! 2. later, comparing against the real contracts executed in an EVM.
+//! 2. being compared with the real contracts executed in an EVM (the
+//!    `cascade-evm-tests` crate; Aave v3.0 and Uniswap v2, see `docs/validation.md`).
 //!
 //! It was written from the formulas of the contracts, not translated from their
 //! source, and covers:
