@@ -77,7 +77,9 @@ fn install(cache_root: &Path) -> PathBuf {
         "cascade-evm-tests: fetching {PACKAGES} with npm into {}",
         folder.display()
     );
-    let output = Command::new("npm")
+    // On Windows npm is a batch file, which Command does not find by its bare name.
+    let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
+    let output = Command::new(npm)
         .args([
             "ci",
             "--ignore-scripts",
