@@ -7,7 +7,8 @@
 //! the contract would revert. It serves two purposes:
 //!
 //! 1. checking the `f64` engine against the exact integer result, and
-//! 2. later, comparing against the real contracts executed in an EVM.
+//! 2. being compared with the real contracts executed in an EVM (the
+//!    `cascade-evm-tests` crate; Aave v3.0 and Uniswap v2, see `docs/validation.md`).
 //!
 //! It was written from the formulas of the contracts, not translated from their
 //! source, and covers:
@@ -300,8 +301,9 @@ pub enum AaveRevert {
     /// (`COLLATERAL_CANNOT_BE_LIQUIDATED`, '46'); a zero balance is this
     /// module's stand-in for an unset flag.
     ZeroCollateral,
-    /// The debt-token burn would be of zero (`INVALID_BURN_AMOUNT`, '25',
-    /// raised by the scaled-balance token), e.g. `debt_to_cover == 0`.
+    /// The debt-token or the collateral aToken burn would be of zero
+    /// (`INVALID_BURN_AMOUNT`, '25', raised by the scaled-balance token), e.g.
+    /// `debt_to_cover == 0`, or a cover worth less than one collateral base unit.
     InvalidBurnAmount,
     /// Solidity checked arithmetic over- or underflowed (`Panic(0x11)`).
     ArithmeticOverflow,
@@ -456,7 +458,8 @@ fn available_collateral(
 /// Checks, in the contract's order: HF below 1e18, collateral enabled (here:
 /// non-zero balance), debt non-zero. Then the close factor, the collateral
 /// calculation (`_calculateAvailableCollateralToLiquidate`), v3.3's dust rule,
-/// v3.3's deficit, and the debt-token burn (which reverts on a zero amount).
+/// v3.3's deficit, the debt-token burn and the collateral aToken burn (each
+/// reverts on a zero amount).
 ///
 /// Not modelled: reserve active/paused flags, the price-oracle sentinel, the
 /// liquidation grace period, e-mode bonus selection (pass the bonus that
@@ -580,6 +583,14 @@ pub fn aave_liquidation_call(
     if burned.is_zero() {
         return Err(AaveRevert::InvalidBurnAmount);
     }
+    // _burnCollateralATokens: the aToken's burn rejects a zero amount as well. A cover worth less
+    // than one collateral base unit gives `base_collateral = 0`, so nothing to seize, and the call
+    // reverts although the debt burn above is not zero. Found by the differential test against
+    // the v3.0 bytecode (cascade-evm-tests); v3.3 burns the same way (receiveAToken = false, the
+    // only path modelled here).
+    if c.collateral_amount.is_zero() {
+        return Err(AaveRevert::InvalidBurnAmount);
+    }
 
     let deficit = if deficit_applies {
         sub(i.user_reserve_debt, debt_repaid)?
@@ -697,6 +708,50 @@ mod tests {
         assert_eq!(uniswap_v2_get_amount_in(u(0), u(1), u(1), 30), None);
         assert_eq!(uniswap_v2_get_amount_in(u(10), u(10), u(10), 30), None);
         assert_eq!(uniswap_v2_get_amount_in(u(11), u(10), u(10), 30), None);
+    }
+
+    #[test]
+    fn test_cover_below_one_collateral_unit_reverts_on_the_zero_burn() {
+        // 1 WBTC (8 decimals) at $20,250 against 20,500 USDX (6 decimals): HF 0.8495.
+        // Covering 1 USDX base unit ($1e-6) is worth 1e8*1*1e8 / (2.025e12*1e6) = 0.0049 WBTC
+        // base units: base_collateral = 0, nothing to seize, and the aToken burn of 0 reverts,
+        // while the debt burn (1 unit) alone would not.
+        let input = AaveLiquidationInput {
+            rules: AaveRules::V3_0,
+            health_factor_wad: u(849_512_195_121_951_220),
+            total_collateral_base: u(2_025_000_000_000),
+            total_debt_base: u(2_050_000_000_000),
+            collateral_price: u(2_025_000_000_000),
+            collateral_decimals: 8,
+            debt_price: u(100_000_000),
+            debt_decimals: 6,
+            user_collateral_balance: u(100_000_000),
+            user_reserve_debt: u(20_500_000_000),
+            debt_to_cover: u(1),
+            liquidation_bonus_bps: 10_500,
+            protocol_fee_bps: 1_000,
+        };
+        for rules in [AaveRules::V3_0, AaveRules::V3_3] {
+            let input = AaveLiquidationInput {
+                rules,
+                ..input.clone()
+            };
+            assert_eq!(
+                aave_liquidation_call(&input),
+                Err(AaveRevert::InvalidBurnAmount)
+            );
+        }
+        // One WBTC base unit is worth 202.5 USDX base units: a cover of 202 gives
+        // base_collateral = floor(202 / 202.5) = 0 (still the zero burn); 203 gives 1, and
+        // percentMul(1, 105%) = (10500 + 5000) / 10000 = 1 seized.
+        let at = |cover: u64| {
+            aave_liquidation_call(&AaveLiquidationInput {
+                debt_to_cover: u(cover),
+                ..input.clone()
+            })
+        };
+        assert_eq!(at(202), Err(AaveRevert::InvalidBurnAmount));
+        assert_eq!(at(203).unwrap().collateral_seized_total, u(1));
     }
 
     #[test]

@@ -214,9 +214,10 @@ impl LendingProtocol {
         debt_to_cover: f64,
         prices: &[f64],
     ) -> Result<LiquidationPlan, LiquidationRefusal> {
-        if debt_to_cover.is_nan() || debt_to_cover <= 0.0 {
-            return Err(LiquidationRefusal::InvalidAmount);
-        }
+        // Refusals come in the contract's order, so that a call failing several checks gives the
+        // contract's reason: `validateLiquidationCall` checks the health factor, then the
+        // collateral, then the debt; a zero amount only fails later, at the burn (the
+        // differential test against the v3.0 bytecode, cascade-evm-tests, checks this).
         let health_factor = self.health_factor(account, prices);
         if health_factor >= 1.0 {
             return Err(LiquidationRefusal::Healthy);
@@ -225,11 +226,14 @@ impl LendingProtocol {
             self.risk_params[collateral_asset.index()].ok_or(LiquidationRefusal::NotCollateral)?;
         let user_debt = self.debt_row(account)[debt_asset.index()];
         let user_collateral = self.collateral_row(account)[collateral_asset.index()];
+        if user_collateral <= 0.0 {
+            return Err(LiquidationRefusal::NoCollateral);
+        }
         if user_debt <= 0.0 {
             return Err(LiquidationRefusal::NoDebt);
         }
-        if user_collateral <= 0.0 {
-            return Err(LiquidationRefusal::NoCollateral);
+        if debt_to_cover.is_nan() || debt_to_cover <= 0.0 {
+            return Err(LiquidationRefusal::InvalidAmount);
         }
         let collateral_price = prices[collateral_asset.index()];
         let debt_price = prices[debt_asset.index()];
@@ -430,6 +434,32 @@ mod tests {
                 .unwrap();
             assert_eq!(plan.close_factor, expected, "hf {hf}");
         }
+    }
+
+    #[test]
+    fn test_refusals_come_in_the_contracts_order() {
+        // Health factor, then collateral, then debt, then the amount (ValidationLogic, then the
+        // burn), as the v3.0 bytecode reverts.
+        let mut protocol = market(AaveRules::V3_0);
+        let prices = [1.0, 27_000.0, 1800.0];
+        // 1 WETH ($1,800, weighted 1,548) against 1,000 USDX: healthy.
+        let healthy = protocol.add_account(String::new(), &[0.0, 0.0, 1.0], &[1000.0, 0.0, 0.0]);
+        // 1 WETH against 2,000 USDX: HF 0.774.
+        let unhealthy = protocol.add_account(String::new(), &[0.0, 0.0, 1.0], &[2000.0, 0.0, 0.0]);
+        let plan = |account, collateral, debt, cover| {
+            protocol.plan_liquidation(account, AssetId(collateral), AssetId(debt), cover, &prices)
+        };
+        assert_eq!(plan(healthy, 2, 0, 0.0), Err(LiquidationRefusal::Healthy));
+        // Neither WBTC collateral nor WETH debt: the collateral is reported first.
+        assert_eq!(
+            plan(unhealthy, 1, 2, 0.0),
+            Err(LiquidationRefusal::NoCollateral)
+        );
+        assert_eq!(plan(unhealthy, 2, 2, 0.0), Err(LiquidationRefusal::NoDebt));
+        assert_eq!(
+            plan(unhealthy, 2, 0, 0.0),
+            Err(LiquidationRefusal::InvalidAmount)
+        );
     }
 
     #[test]
