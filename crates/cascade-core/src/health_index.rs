@@ -12,8 +12,6 @@
 //! list that is always checked exactly. When the prefixes or the touched list grow past a fraction of
 //! the book, the index is rebuilt at the current prices (O(n log n), rare).
 
-use std::collections::BTreeMap;
-
 use crate::ids::AccountId;
 use crate::lending::LendingProtocol;
 
@@ -55,32 +53,49 @@ impl HealthIndex {
     fn rebuild(&mut self, protocol: &LendingProtocol, prices: &[f64]) {
         let n_assets = protocol.n_assets;
         assert!(n_assets <= 64, "the index keys asset sets by 64-bit masks");
-        let mut by_signature: BTreeMap<(u64, u64), Group> = BTreeMap::new();
+        // Few distinct (collateral, debt) signatures exist in a book, so a short list searched
+        // linearly (most recent first) beats a map lookup per account.
+        let mut signatures: Vec<(u64, u64)> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
+        let mut last = usize::MAX;
         let mut n_indexed = 0;
         for account_index in 0..protocol.n_accounts() {
             let account = AccountId(account_index as u32);
-            let (collateral_mask, debt_mask) = masks(protocol, account);
+            let signature = masks(protocol, account);
             // No debt: never liquidatable. No collateral: nothing to seize.
-            if collateral_mask == 0 || debt_mask == 0 {
+            if signature.0 == 0 || signature.1 == 0 {
                 continue;
             }
-            let group = by_signature
-                .entry((collateral_mask, debt_mask))
-                .or_insert_with(|| Group {
-                    collateral_assets: bits(collateral_mask),
-                    debt_assets: bits(debt_mask),
-                    entries: Vec::new(),
-                });
-            group
+            if last == usize::MAX || signatures[last] != signature {
+                last = match signatures.iter().position(|&s| s == signature) {
+                    Some(found) => found,
+                    None => {
+                        signatures.push(signature);
+                        groups.push(Group {
+                            collateral_assets: bits(signature.0),
+                            debt_assets: bits(signature.1),
+                            entries: Vec::new(),
+                        });
+                        signatures.len() - 1
+                    }
+                };
+            }
+            groups[last]
                 .entries
                 .push((protocol.health_factor(account, prices), account));
             n_indexed += 1;
         }
-        self.groups = by_signature.into_values().collect();
+        // Groups in signature order; entries by health factor, then account (a stable sort of
+        // entries pushed in account order).
+        let mut order: Vec<usize> = (0..groups.len()).collect();
+        order.sort_by_key(|&g| signatures[g]);
+        let mut slots: Vec<Option<Group>> = groups.into_iter().map(Some).collect();
+        self.groups = order
+            .into_iter()
+            .map(|g| slots[g].take().expect("each group once"))
+            .collect();
         for group in &mut self.groups {
-            group
-                .entries
-                .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            radsort::sort_by_key(&mut group.entries, |entry| entry.0);
         }
         self.snapshot_prices = prices.to_vec();
         for account in self.touched.drain(..) {
