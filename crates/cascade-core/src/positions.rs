@@ -203,6 +203,19 @@ impl PositionBook {
     /// row per account and collateral asset held, as the module documentation describes.
     pub fn from_protocol(protocol: &LendingProtocol, symbols: &[String], prices: &[f64]) -> Self {
         let mut book = PositionBook::new();
+        book.push_protocol(protocol, symbols, prices);
+        book
+    }
+
+    /// Appends the rows of `protocol` as [`from_protocol`](Self::from_protocol) makes them, setting the
+    /// prices of `symbols` to `prices`.
+    pub fn push_protocol(
+        &mut self,
+        protocol: &LendingProtocol,
+        symbols: &[String],
+        prices: &[f64],
+    ) {
+        let book = self;
         for (symbol, &price) in symbols.iter().zip(prices) {
             let id = book.asset_id(symbol).expect("a market has few assets");
             book.asset_prices[id as usize] = price;
@@ -253,7 +266,6 @@ impl PositionBook {
                 .expect("a market has few assets");
             }
         }
-        book
     }
 }
 

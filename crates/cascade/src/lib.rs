@@ -1,4 +1,5 @@
 //! cascade: scenarios, IO and reports.
+pub mod book;
 pub mod builtin;
 pub mod data;
 pub mod error;
@@ -6,3 +7,4 @@ pub mod market;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod shock;
