@@ -1,5 +1,5 @@
 //! The `cascade` command-line tool: a thin layer over the `cascade` library, one module per
-//! subcommand. Exit codes: 0 success, 2 bad input (scenario or data file), 1 anything else.
+//! subcommand. Exit codes: 0 success, 2 bad input (scenario, data file, position book), 1 anything else.
 
 use std::process::ExitCode;
 
@@ -19,6 +19,10 @@ struct Cli {
 enum Command {
     /// Run one simulation and write its report folder.
     Run(commands::run::RunArgs),
+    /// Liquidation overhang and systemic-risk metrics of a position book (CSV, JSON, Parquet, DefiLlama).
+    Heatmap(commands::heatmap::HeatmapArgs),
+    /// Write a synthetic position book from a scenario's generator.
+    Generate(commands::generate::GenerateArgs),
     /// Print the JSON Schema of scenario files (for editors' validation).
     Schema,
     /// List the built-in scenarios.
@@ -29,6 +33,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => commands::run::run(&args),
+        Command::Heatmap(args) => commands::heatmap::run(&args),
+        Command::Generate(args) => commands::generate::run(&args),
         Command::Schema => commands::schema::run(),
         Command::Scenarios => commands::scenarios::run(),
     };
@@ -36,9 +42,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
-            let bad_input = error
-                .chain()
-                .any(|cause| cause.is::<cascade::error::ScenarioError>());
+            let bad_input = error.chain().any(|cause| {
+                cause.is::<cascade::error::ScenarioError>()
+                    || cause.is::<cascade::book::BookError>()
+            });
             ExitCode::from(if bad_input { 2 } else { 1 })
         }
     }
