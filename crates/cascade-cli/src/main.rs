@@ -20,7 +20,7 @@ enum Command {
     /// Run one simulation and write its report folder.
     Run(commands::run::RunArgs),
     /// Liquidation overhang and systemic-risk metrics of a position book (CSV, JSON, Parquet, DefiLlama).
-    Heatmap(commands::heatmap::HeatmapArgs),
+    Heatmap(Box<commands::heatmap::HeatmapArgs>),
     /// Write a synthetic position book from a scenario's generator.
     Generate(commands::generate::GenerateArgs),
     /// Print the JSON Schema of scenario files (for editors' validation).

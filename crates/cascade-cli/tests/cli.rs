@@ -473,7 +473,10 @@ fn test_heatmap_engine_metrics_on_a_small_scenario() {
     // This thin book never cascades by the 5% test below a 30% shock: the search says so after one
     // run (the bracket itself is tested in the cascade crate).
     assert!(engine["critical_shock"]["result"]["kind"].is_string());
-    assert!(!engine["critical_shock"]["runs"].as_array().unwrap().is_empty());
+    assert!(!engine["critical_shock"]["runs"]
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 #[test]

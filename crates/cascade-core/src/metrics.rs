@@ -310,7 +310,7 @@ pub fn price_to_liquidation_distance(
         let asset = book.collateral_asset[row] as usize;
         let price = book.asset_prices[asset];
         let liquidation_price = book.liquidation_price[row];
-        if !(price > 0.0) || !(liquidation_price > 0.0) || liquidation_price > price {
+        if !is_positive(price) || !is_positive(liquidation_price) || liquidation_price > price {
             continue;
         }
         let usd = book.collateral_amount[row] * price;
@@ -412,11 +412,16 @@ pub fn leverage_ceilings(book: &PositionBook) -> Vec<LeverageCeiling> {
     out
 }
 
+/// `x > 0`, false for NaN (an unknown price or liquidation price).
+fn is_positive(x: f64) -> bool {
+    x > 0.0
+}
+
 /// Whether row `row` is at risk (see the module documentation), and its notional.
 fn at_risk(book: &PositionBook, row: usize, band: f64) -> Option<f64> {
     let price = book.collateral_price(row);
     let liquidation_price = book.liquidation_price[row];
-    if !(price > 0.0) || !(liquidation_price > 0.0) {
+    if !is_positive(price) || !is_positive(liquidation_price) {
         return None;
     }
     (1.0 - liquidation_price / price <= band).then(|| book.collateral_amount[row] * price)
@@ -520,7 +525,7 @@ pub fn systemic_debt(book: &PositionBook, config: &MetricsConfig) -> SystemicDeb
     let (mut debt, mut tvl, mut known, mut at_risk_total) = (0.0, 0.0, 0.0, 0.0);
     for row in 0..book.len() {
         let price = book.collateral_price(row);
-        if !(price > 0.0) {
+        if !is_positive(price) {
             continue;
         }
         tvl += book.collateral_amount[row] * price;

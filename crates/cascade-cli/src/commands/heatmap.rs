@@ -582,7 +582,7 @@ fn metrics_table(report: &HeatmapReport) -> Table {
     }
     let debt = &metrics.systemic_debt;
     rows.push((
-        format!("Systemic debt ratio (at-risk debt / TVL)"),
+        "Systemic debt ratio (at-risk debt / TVL)".to_string(),
         opt(debt.ratio, |r| {
             format!(
                 "{} ({} / {}{})",
