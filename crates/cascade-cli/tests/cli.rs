@@ -373,6 +373,23 @@ fn test_generate_then_heatmap_own_schema() {
                 .and(predicate::str::contains("Systemic debt ratio"))
                 .and(predicate::str::contains("top 1% of owners")),
         );
+    // A .json name gives cascade's own JSON schema, read back as such.
+    let json_book = dir.path().join("book.json");
+    cascade()
+        .args(["generate", "--accounts", "300", "--out"])
+        .arg(&json_book)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(json format)"));
+    assert!(std::fs::read_to_string(&json_book)
+        .unwrap()
+        .contains("\"liquidation_price\""));
+    cascade()
+        .args(["generate", "--out"])
+        .arg(dir.path().join("book.xlsx"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot tell the format"));
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("heatmap.json")).unwrap()).unwrap();
     let metrics = &json["metrics"];

@@ -175,10 +175,7 @@ pub const COLUMNS: &[(&str, bool)] = &[
 /// The format `auto` picks: by extension (`.csv`, `.parquet`/`.pq`, `.json`/`.jsonl`/`.ndjson`); a JSON
 /// file whose first row has a `liqPrice` key is DefiLlama's.
 pub fn detect_format(file: &Path) -> Result<BookFormat, BookError> {
-    let extension = file
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
+    let extension = extension_of(file);
     match extension.as_str() {
         "csv" => Ok(BookFormat::Csv),
         "parquet" | "pq" => Ok(BookFormat::Parquet),
@@ -204,6 +201,23 @@ pub fn detect_format(file: &Path) -> Result<BookFormat, BookError> {
                 "cannot tell the format from the extension `{extension}`; name the file .csv, .json, .jsonl or .parquet, or pass --format csv|json|parquet|defillama"
             ),
         }),
+    }
+}
+
+fn extension_of(file: &Path) -> String {
+    file.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// The own-schema format a file name asks for when writing (`.csv`, `.json`/`.jsonl`/`.ndjson`,
+/// `.parquet`/`.pq`); `None` for any other extension.
+pub fn format_from_extension(file: &Path) -> Option<BookFormat> {
+    match extension_of(file).as_str() {
+        "csv" => Some(BookFormat::Csv),
+        "json" | "jsonl" | "ndjson" => Some(BookFormat::Json),
+        "parquet" | "pq" => Some(BookFormat::Parquet),
+        _ => None,
     }
 }
 

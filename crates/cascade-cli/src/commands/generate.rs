@@ -43,7 +43,12 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         Some(OutFormat::Json) => BookFormat::Json,
         Some(OutFormat::Parquet) => BookFormat::Parquet,
         Some(OutFormat::Defillama) => BookFormat::DefiLlama,
-        None => cascade::book::detect_format(&args.out).unwrap_or(BookFormat::Csv),
+        None => cascade::book::format_from_extension(&args.out).ok_or_else(|| {
+            cascade::book::BookError::Input(format!(
+                "{}: cannot tell the format from the file name; name it .csv, .json or .parquet, or pass --format csv|json|parquet|defillama",
+                args.out.display()
+            ))
+        })?,
     };
     let (scenario, origin) = load_scenario(&args.scenario)?;
     let scenario = match args.accounts {
