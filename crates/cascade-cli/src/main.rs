@@ -1,5 +1,5 @@
 //! The `cascade` command-line tool: a thin layer over the `cascade` library, one module per
-//! subcommand. Exit codes: 0 success, 2 bad input (scenario or data file), 1 anything else.
+//! subcommand. Exit codes: 0 success, 2 bad input (scenario, data file, position book), 1 anything else.
 
 use std::process::ExitCode;
 
@@ -25,6 +25,10 @@ enum Command {
     /// Parameter sweep: a grid over protocol parameters, each point stress-tested over the same
     /// paths, with the Pareto frontier of bad-debt VaR against capital efficiency.
     Sweep(commands::sweep::SweepArgs),
+    /// Liquidation overhang and systemic-risk metrics of a position book (CSV, JSON, Parquet, DefiLlama).
+    Heatmap(Box<commands::heatmap::HeatmapArgs>),
+    /// Write a synthetic position book from a scenario's generator.
+    Generate(commands::generate::GenerateArgs),
     /// Print the JSON Schema of scenario files (for editors' validation).
     Schema,
     /// List the built-in scenarios.
@@ -37,6 +41,8 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(&args),
         Command::Stress(args) => commands::stress::run(&args),
         Command::Sweep(args) => commands::sweep::run(&args),
+        Command::Heatmap(args) => commands::heatmap::run(&args),
+        Command::Generate(args) => commands::generate::run(&args),
         Command::Schema => commands::schema::run(),
         Command::Scenarios => commands::scenarios::run(),
     };
@@ -44,9 +50,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
-            let bad_input = error
-                .chain()
-                .any(|cause| cause.is::<cascade::error::ScenarioError>());
+            let bad_input = error.chain().any(|cause| {
+                cause.is::<cascade::error::ScenarioError>()
+                    || cause.is::<cascade::book::BookError>()
+            });
             ExitCode::from(if bad_input { 2 } else { 1 })
         }
     }

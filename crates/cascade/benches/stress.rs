@@ -50,7 +50,6 @@ fn naive_run(market: &Market) -> u64 {
     let (c, d) = (0usize, 1usize);
     let params = protocol.risk_params[c].unwrap();
     let depth = market.assets[c].external_depth_usd;
-    let n_assets = market.assets.len();
     let mut reference: Vec<f64> = market.assets.iter().map(|a| a.path.price_at(0)).collect();
     let mut impact_log = 0.0;
     let mut sold = 0.0;
@@ -79,8 +78,8 @@ fn naive_run(market: &Market) -> u64 {
             impact_log += (0.99_f64).ln() * sold / depth;
         }
         sold = 0.0;
-        for asset in 0..n_assets {
-            reference[asset] = market.assets[asset].path.price_at(block);
+        for (price, asset) in reference.iter_mut().zip(&market.assets) {
+            *price = asset.path.price_at(block);
         }
         reference[c] *= f64::exp(impact_log);
         for (index, model) in market.oracles.iter().enumerate() {

@@ -1,4 +1,5 @@
 //! cascade: scenarios, IO and reports.
+pub mod book;
 pub mod builtin;
 pub mod columns;
 pub mod data;
@@ -7,5 +8,6 @@ pub mod market;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod shock;
 pub mod stress;
 pub mod sweep;

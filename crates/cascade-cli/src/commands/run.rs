@@ -9,6 +9,8 @@ use cascade_core::report::Summary;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::{percent, usd};
+
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// A scenario TOML file, or the name of a built-in scenario (see `cascade scenarios`).
@@ -77,24 +79,6 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-pub(crate) fn usd(value: f64) -> String {
-    let abs = value.abs();
-    let (scaled, unit) = if abs >= 1e9 {
-        (value / 1e9, "B")
-    } else if abs >= 1e6 {
-        (value / 1e6, "M")
-    } else if abs >= 1e3 {
-        (value / 1e3, "k")
-    } else {
-        (value, "")
-    };
-    format!("${scaled:.2}{unit}")
-}
-
-pub(crate) fn percent(fraction: f64) -> String {
-    format!("{:.2}%", fraction * 100.0)
 }
 
 /// The terminal summary.

@@ -10,7 +10,7 @@ use cascade_core::stats::Distribution;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::run::{percent, usd};
+use super::{percent, usd};
 
 #[derive(Debug, clap::Args)]
 pub struct StressArgs {

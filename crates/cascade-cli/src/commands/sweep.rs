@@ -10,7 +10,7 @@ use cascade::sweep::{grid_points, parse_axis, sweep_scenario};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::run::{percent, usd};
+use super::{percent, usd};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "GRID AXES\n  \
