@@ -508,6 +508,13 @@ impl Simulation {
                 // A keeper may take less than the maximum when slippage makes the whole unprofitable.
                 let mut best: Option<(usize, LiquidationPlan, f64)> = None;
                 for fraction in LIQUIDATION_FRACTIONS {
+                    // A smaller fraction earns at most `fraction * margin - gas` (proceeds never
+                    // beat the best spot price, and the plan scales with the fraction), so once the
+                    // best so far reaches that bound the fraction cannot win (a tie does not
+                    // replace it): skip its quotes. Exact, and most accounts stop after the full one.
+                    if best.is_some_and(|(_, _, p)| p >= fraction * margin - gas_usd) {
+                        continue;
+                    }
                     let plan = if fraction == 1.0 {
                         Ok(full)
                     } else {
