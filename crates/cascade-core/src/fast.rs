@@ -155,7 +155,7 @@ impl SortedBook {
             }
             entries.push((collateral * threshold / debt, collateral, debt));
         }
-        radsort::sort_by_key(&mut entries, |entry| entry.0);
+        let entries = sort_by_key(entries);
         let collateral: Vec<f64> = entries.iter().map(|e| e.1).collect();
         let debt: Vec<f64> = entries.iter().map(|e| e.2).collect();
         drop(entries);
@@ -271,35 +271,48 @@ fn frontier(from: usize, len: usize, holds: impl Fn(usize) -> bool) -> usize {
 }
 
 fn single_pair(protocol: &LendingProtocol) -> Result<(AssetId, AssetId), NotApplicable> {
+    // The one asset with a positive amount in a row: Ok(None) for none, Err for several.
+    fn only(row: &[f64]) -> Result<Option<usize>, ()> {
+        let mut found = None;
+        for (asset, &amount) in row.iter().enumerate() {
+            if amount > 0.0 {
+                if found.is_some() {
+                    return Err(());
+                }
+                found = Some(asset);
+            }
+        }
+        Ok(found)
+    }
     let mut pair: Option<(usize, usize)> = None;
     for account in 0..protocol.n_accounts() {
         let account = crate::ids::AccountId(account as u32);
-        let held: Vec<usize> = nonzero(protocol.collateral_row(account));
-        let owed: Vec<usize> = nonzero(protocol.debt_row(account));
-        if held.len() > 1 || owed.len() > 1 {
-            return Err(NotApplicable(format!(
+        let several = || {
+            NotApplicable(format!(
                 "account {} holds several collateral or debt assets",
                 protocol.label(account)
-            )));
-        }
-        let (Some(&c), Some(&d)) = (held.first(), owed.first()) else {
+            ))
+        };
+        let held = only(protocol.collateral_row(account)).map_err(|()| several())?;
+        let owed = only(protocol.debt_row(account)).map_err(|()| several())?;
+        let (Some(c), Some(d)) = (held, owed) else {
             continue;
         };
+        if pair == Some((c, d)) {
+            continue;
+        }
         if protocol.risk_params[c].is_none() {
             return Err(NotApplicable(format!(
                 "account {} holds collateral that is not listed",
                 protocol.label(account)
             )));
         }
-        match pair {
-            None => pair = Some((c, d)),
-            Some(existing) if existing != (c, d) => {
-                return Err(NotApplicable(
-                    "accounts use different collateral/debt pairs".into(),
-                ))
-            }
-            Some(_) => {}
+        if pair.is_some() {
+            return Err(NotApplicable(
+                "accounts use different collateral/debt pairs".into(),
+            ));
         }
+        pair = Some((c, d));
     }
     match pair {
         Some((c, d)) if c != d => Ok((AssetId(c as u16), AssetId(d as u16))),
@@ -312,12 +325,44 @@ fn single_pair(protocol: &LendingProtocol) -> Result<(AssetId, AssetId), NotAppl
     }
 }
 
-fn nonzero(row: &[f64]) -> Vec<usize> {
-    row.iter()
-        .enumerate()
-        .filter(|(_, &amount)| amount > 0.0)
-        .map(|(asset, _)| asset)
-        .collect()
+/// Sorts `(key, collateral, debt)` entries ascending by key (non-negative, not NaN). A bucket sort
+/// whose bucket is a monotone function of the key's bit pattern (for non-negative floats the bits
+/// order like the values, and spread roughly like their logarithm, which suits log-normal books):
+/// two linear passes, then a comparison sort inside each small bucket. Entries with equal keys keep
+/// no particular order (their accounts are liquidated in the same block either way).
+fn sort_by_key(entries: Vec<(f64, f64, f64)>) -> Vec<(f64, f64, f64)> {
+    let n = entries.len();
+    let by_key = |a: &(f64, f64, f64), b: &(f64, f64, f64)| a.0.total_cmp(&b.0);
+    if n < 1024 {
+        let mut entries = entries;
+        entries.sort_unstable_by(by_key);
+        return entries;
+    }
+    let (low, high) = entries.iter().fold((u64::MAX, 0), |(low, high), entry| {
+        let bits = entry.0.to_bits();
+        (low.min(bits), high.max(bits))
+    });
+    let n_buckets = n / 8;
+    let span = u128::from(high - low) + 1;
+    let bucket = |key: f64| (u128::from(key.to_bits() - low) * n_buckets as u128 / span) as usize;
+    let mut starts = vec![0usize; n_buckets + 1];
+    for entry in &entries {
+        starts[bucket(entry.0) + 1] += 1;
+    }
+    for index in 1..starts.len() {
+        starts[index] += starts[index - 1];
+    }
+    let mut next = starts.clone();
+    let mut sorted = vec![(0.0, 0.0, 0.0); n];
+    for entry in entries {
+        let slot = &mut next[bucket(entry.0)];
+        sorted[*slot] = entry;
+        *slot += 1;
+    }
+    for window in starts.windows(2) {
+        sorted[window[0]..window[1]].sort_unstable_by(by_key);
+    }
+    sorted
 }
 
 /// What a fast-path run adds to the engine's [`Summary`].
@@ -634,6 +679,36 @@ mod tests {
                 let expected = if from < cut { cut } else { from };
                 assert_eq!(found, expected, "cut {cut} from {from}");
             }
+        }
+    }
+
+    #[test]
+    fn test_bucket_sort_orders_like_a_comparison_sort() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for n in [0, 1, 100, 5_000, 50_000] {
+            // Log-normal-ish keys over many orders of magnitude, some repeated, some zero.
+            let entries: Vec<(f64, f64, f64)> = (0..n)
+                .map(|i| {
+                    let key = if i % 97 == 0 {
+                        0.0
+                    } else if i % 13 == 0 {
+                        0.25
+                    } else {
+                        (rng.gen_range(-20.0..20.0f64)).exp()
+                    };
+                    (key, i as f64, 0.0)
+                })
+                .collect();
+            let mut expected: Vec<f64> = entries.iter().map(|e| e.0).collect();
+            expected.sort_by(f64::total_cmp);
+            let sorted = sort_by_key(entries.clone());
+            let keys: Vec<f64> = sorted.iter().map(|e| e.0).collect();
+            assert_eq!(keys, expected, "n = {n}");
+            // A permutation: every entry once.
+            let mut ids: Vec<u64> = sorted.iter().map(|e| e.1 as u64).collect();
+            ids.sort_unstable();
+            assert_eq!(ids, (0..n as u64).collect::<Vec<_>>());
         }
     }
 
