@@ -156,26 +156,29 @@ impl SortedBook {
             entries.push((collateral * threshold / debt, collateral, debt));
         }
         let entries = sort_by_key(entries);
-        let collateral: Vec<f64> = entries.iter().map(|e| e.1).collect();
-        let debt: Vec<f64> = entries.iter().map(|e| e.2).collect();
-        drop(entries);
-        let prefix = |values: &[f64]| {
-            let mut sums = Vec::with_capacity(values.len() + 1);
-            let mut sum = CompensatedSum::default();
-            sums.push(sum);
-            for &value in values {
-                sum = sum.add(value);
-                sums.push(sum);
-            }
-            sums
-        };
+        // One pass: the sorted columns and their running sums.
+        let n = entries.len();
+        let mut collateral = Vec::with_capacity(n);
+        let mut debt = Vec::with_capacity(n);
+        let mut prefix_collateral = Vec::with_capacity(n + 1);
+        let mut prefix_debt = Vec::with_capacity(n + 1);
+        let mut sums = (CompensatedSum::default(), CompensatedSum::default());
+        prefix_collateral.push(sums.0);
+        prefix_debt.push(sums.1);
+        for (_, c, d) in entries {
+            collateral.push(c);
+            debt.push(d);
+            sums = (sums.0.add(c), sums.1.add(d));
+            prefix_collateral.push(sums.0);
+            prefix_debt.push(sums.1);
+        }
         Ok(SortedBook {
             collateral_asset,
             debt_asset,
             params,
             rules: protocol.rules,
-            prefix_collateral: prefix(&collateral),
-            prefix_debt: prefix(&debt),
+            prefix_collateral,
+            prefix_debt,
             collateral,
             debt,
             stranded_debt,
@@ -343,8 +346,10 @@ fn sort_by_key(entries: Vec<(f64, f64, f64)>) -> Vec<(f64, f64, f64)> {
         (low.min(bits), high.max(bits))
     });
     let n_buckets = n / 8;
-    let span = u128::from(high - low) + 1;
-    let bucket = |key: f64| (u128::from(key.to_bits() - low) * n_buckets as u128 / span) as usize;
+    // u64 -> f64 conversion, a positive scale and truncation are all monotone, so the bucket never
+    // decreases as the key grows (a u128 division per entry costs more than the rest of the pass).
+    let scale = n_buckets as f64 / ((high - low) as f64 + 1.0);
+    let bucket = |key: f64| (((key.to_bits() - low) as f64 * scale) as usize).min(n_buckets - 1);
     let mut starts = vec![0usize; n_buckets + 1];
     for entry in &entries {
         starts[bucket(entry.0) + 1] += 1;
