@@ -31,7 +31,7 @@ const BLUE: &str = "#2563eb";
 /// Lines of more points than this many times 4 are thinned (see [`thin_line`]).
 const LINE_BUCKETS: usize = 1500;
 /// Bars per chart at most; longer runs sum consecutive blocks into one bar.
-const MAX_BARS: usize = 3000;
+const MAX_BARS: usize = 4000;
 
 fn usd(value: f64) -> String {
     let abs = value.abs();
@@ -1077,4 +1077,87 @@ pub fn compare_page(data: &CompareChartData) -> String {
     }
     files_section(&mut page, &data.files);
     page.render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(block: u64, n_liquidations: u32, seized: f64) -> BlockRecord {
+        BlockRecord {
+            block,
+            exogenous_prices: vec![1.0],
+            reference_prices: vec![1.0],
+            venue_prices: Vec::new(),
+            oracle_prices: Vec::new(),
+            n_liquidations,
+            n_liquidatable: 0,
+            collateral_seized_usd: seized,
+            debt_repaid_usd: 0.0,
+            bonus_usd: 0.0,
+            bad_debt_usd: 0.0,
+            cumulative_bad_debt_usd: 0.0,
+            keeper_profit_usd: 0.0,
+            arbitrage_volume_usd: 0.0,
+        }
+    }
+
+    #[test]
+    fn test_block_bars_sum_runs_of_blocks_past_the_limit() {
+        let short: Vec<BlockRecord> = (0..MAX_BARS as u64).map(|b| record(b, 1, 0.0)).collect();
+        let (_, per_bar) = block_bars(&short, |r| f64::from(r.n_liquidations));
+        assert_eq!(per_bar, 1);
+        let long: Vec<BlockRecord> = (0..10_000).map(|b| record(b, 1, 0.0)).collect();
+        let (bars, per_bar) = block_bars(&long, |r| f64::from(r.n_liquidations));
+        assert_eq!(per_bar, 3);
+        let SeriesData::Points(bars) = bars else {
+            panic!("bars are points")
+        };
+        assert!(bars.len() <= MAX_BARS);
+        assert_eq!(bars[1], [3.0, 3.0], "the second bar starts at block 3");
+        assert_eq!(bars.iter().map(|b| b[1]).sum::<f64>(), 10_000.0);
+    }
+
+    #[test]
+    fn test_cascade_window_zooms_only_when_the_tail_is_long() {
+        // 90% of the value is seized by block 38 of 1,000: zoom to block 57 (38 + 38 / 2).
+        let mut blocks: Vec<BlockRecord> = (0..1000).map(|b| record(b, 0, 0.0)).collect();
+        for record in &mut blocks[20..40] {
+            record.collateral_seized_usd = 1.0;
+        }
+        blocks[900].collateral_seized_usd = 1.0;
+        assert_eq!(cascade_window(&blocks), Some(57));
+        // Nothing liquidated, or the cascade is most of the run: no zoom.
+        let quiet: Vec<BlockRecord> = (0..1000).map(|b| record(b, 0, 0.0)).collect();
+        assert_eq!(cascade_window(&quiet), None);
+        assert_eq!(cascade_window(&blocks[..60]), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "protocol p has 1 values for 2 bins")]
+    fn test_heatmap_protocol_rows_must_match_the_bins() {
+        let bin = |low: f64| OverhangBinData {
+            price_low: low,
+            price_high: low + 1.0,
+            collateral_usd: 1.0,
+            n_positions: 1,
+        };
+        heatmap_page(&HeatmapChartData {
+            title: "t".into(),
+            meta: Vec::new(),
+            notes: Vec::new(),
+            assets: vec![OverhangChartData {
+                asset: "ETH".into(),
+                current_price: 3.0,
+                pld_price: None,
+                bins: vec![bin(1.0), bin(2.0)],
+                by_protocol: vec![ProtocolOverhangData {
+                    protocol: "p".into(),
+                    collateral_usd: vec![1.0],
+                }],
+                liquidatable_now_usd: 0.0,
+            }],
+            files: Vec::new(),
+        });
+    }
 }
