@@ -298,7 +298,7 @@ impl Table {
 enum Section {
     Heading(String),
     Paragraph(String),
-    Chart(Chart),
+    Chart(Box<Chart>),
     Table(Table),
     /// Named values in two columns: a caption and (name, value) pairs.
     KeyValues(String, Vec<(String, String)>),
@@ -345,7 +345,7 @@ impl Page {
     }
 
     pub fn chart(&mut self, chart: Chart) -> &mut Self {
-        self.sections.push(Section::Chart(chart));
+        self.sections.push(Section::Chart(Box::new(chart)));
         self
     }
 
@@ -382,7 +382,7 @@ impl Page {
 
     fn charts(&self) -> impl Iterator<Item = &Chart> {
         self.sections.iter().filter_map(|section| match section {
-            Section::Chart(chart) => Some(chart),
+            Section::Chart(chart) => Some(chart.as_ref()),
             _ => None,
         })
     }
