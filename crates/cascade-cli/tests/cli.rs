@@ -97,7 +97,12 @@ fn test_run_builtin_writes_the_report_folder() {
         .stdout(
             predicate::str::contains("Amplification").and(predicate::str::contains("Stop reason")),
         );
-    for file in ["report.json", "blocks.csv", "liquidations.csv"] {
+    for file in [
+        "report.json",
+        "blocks.csv",
+        "liquidations.csv",
+        "report.html",
+    ] {
         assert!(out.join(file).is_file(), "{file} missing");
     }
 }
@@ -554,7 +559,9 @@ fn test_stress_writes_summary_and_paths_and_reruns_a_path() {
         .assert()
         .success()
         .stdout(predicate::str::contains("VaR 99"))
-        .stdout(predicate::str::contains("sorted-book fast path"));
+        .stdout(predicate::str::contains("sorted-book fast path"))
+        .stdout(predicate::str::contains("report.html"));
+    assert!(out.join("report.html").is_file(), "report.html missing");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["paths"], 64);
@@ -617,7 +624,9 @@ fn test_sweep_writes_its_table_and_rejects_bad_grids() {
         .arg(&out)
         .assert()
         .success()
-        .stdout(predicate::str::contains("Pareto"));
+        .stdout(predicate::str::contains("Pareto"))
+        .stdout(predicate::str::contains("report.html"));
+    assert!(out.join("report.html").is_file(), "report.html missing");
     let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
     assert_eq!(csv.lines().count(), 7, "a header and 3 x 2 points");
     assert!(csv.starts_with("ETH.liquidation_threshold,ETH.liquidation_bonus,max_ltv"));

@@ -4,6 +4,7 @@ pub mod builtin;
 pub mod columns;
 pub mod data;
 pub mod error;
+pub mod html;
 pub mod market;
 pub mod report;
 pub mod run;

@@ -21,7 +21,13 @@ pub struct RunOutput {
 }
 
 impl RunOutput {
-    /// Writes `report.json`, `blocks.csv` and `liquidations.csv` into `dir`, all or nothing.
+    /// `report.html`: the charts and tables of [`crate::html::run_page`].
+    pub fn report_html(&self) -> String {
+        crate::html::run_page(&self.report, &self.simulation)
+    }
+
+    /// Writes `report.json`, `blocks.csv`, `liquidations.csv` and `report.html` into `dir`, all or
+    /// nothing.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         write_folder_atomically(
             dir,
@@ -29,6 +35,7 @@ impl RunOutput {
                 ("report.json", self.report_json.as_bytes()),
                 ("blocks.csv", self.blocks_csv.as_bytes()),
                 ("liquidations.csv", self.liquidations_csv.as_bytes()),
+                ("report.html", self.report_html().as_bytes()),
             ],
         )
     }

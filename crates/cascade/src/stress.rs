@@ -545,7 +545,13 @@ impl StressOutput {
         text
     }
 
-    /// Writes `summary.json`, `paths.csv` and `paths.parquet` into `dir`, all or nothing.
+    /// `report.html`: the charts and tables of [`crate::html::stress_page`].
+    pub fn report_html(&self) -> String {
+        crate::html::stress_page(self)
+    }
+
+    /// Writes `summary.json`, `paths.csv`, `paths.parquet` and `report.html` into `dir`, all or
+    /// nothing.
     pub fn write(&self, dir: &std::path::Path) -> std::io::Result<()> {
         crate::report::write_folder_atomically(
             dir,
@@ -553,6 +559,7 @@ impl StressOutput {
                 ("summary.json", self.summary_json().as_bytes()),
                 ("paths.csv", paths_csv(&self.results).as_bytes()),
                 ("paths.parquet", &paths_parquet(&self.results)),
+                ("report.html", self.report_html().as_bytes()),
             ],
         )
     }

@@ -497,13 +497,19 @@ impl SweepReport {
         String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8 CSV")
     }
 
-    /// Writes `sweep.json` and `sweep.csv` into `dir`, all or nothing.
+    /// `report.html`: the chart and table of [`crate::html::sweep_page`].
+    pub fn report_html(&self) -> String {
+        crate::html::sweep_page(self)
+    }
+
+    /// Writes `sweep.json`, `sweep.csv` and `report.html` into `dir`, all or nothing.
     pub fn write(&self, dir: &std::path::Path) -> std::io::Result<()> {
         crate::report::write_folder_atomically(
             dir,
             &[
                 ("sweep.json", self.to_json().as_bytes()),
                 ("sweep.csv", self.to_csv().as_bytes()),
+                ("report.html", self.report_html().as_bytes()),
             ],
         )
     }

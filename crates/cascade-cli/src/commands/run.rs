@@ -23,7 +23,7 @@ pub struct RunArgs {
     /// own price paths: how to look at one of the worst paths a stress test reports.
     #[arg(long)]
     pub path: Option<u64>,
-    /// Folder for report.json, blocks.csv and liquidations.csv (replaced if it exists).
+    /// Folder for report.json, blocks.csv, liquidations.csv and report.html (replaced if it exists).
     #[arg(long, default_value = "cascade-report")]
     pub out: PathBuf,
     /// Print report.json on standard output instead of the summary table.
@@ -71,7 +71,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         let block_seconds = scenario.simulation.block_time_seconds;
         println!("{}", summary_table(&output.report.summary, block_seconds));
         println!(
-            "scenario: {} (seed {})\nreport:   {}/ (report.json, blocks.csv, liquidations.csv)\nran in {:.2} s",
+            "scenario: {} (seed {})\nreport:   {}/ (report.json, blocks.csv, liquidations.csv, report.html)\nran in {:.2} s",
             output.report.scenario_name,
             output.report.seed,
             args.out.display(),

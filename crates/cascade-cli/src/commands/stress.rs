@@ -29,7 +29,7 @@ pub struct StressArgs {
     /// Run every path on the full per-account engine even where the fast path applies.
     #[arg(long)]
     pub full_engine: bool,
-    /// Folder for summary.json and paths.csv (replaced if it exists).
+    /// Folder for summary.json, paths.csv, paths.parquet and report.html (replaced if it exists).
     #[arg(long, default_value = "cascade-stress")]
     pub out: PathBuf,
     /// Print summary.json on standard output instead of the table.
@@ -105,7 +105,7 @@ pub fn run(args: &StressArgs) -> anyhow::Result<()> {
     };
     let rate = report.paths as f64 / elapsed.as_secs_f64();
     println!(
-        "scenario: {} (seed {})\nengine:   {engine}\nreport:   {}/ (summary.json, paths.csv)\nran {} paths x {} blocks in {:.2} s ({rate:.0} paths/s, {} threads)",
+        "scenario: {} (seed {})\nengine:   {engine}\nreport:   {}/ (summary.json, paths.csv, paths.parquet, report.html)\nran {} paths x {} blocks in {:.2} s ({rate:.0} paths/s, {} threads)",
         report.scenario_name,
         report.seed,
         args.out.display(),

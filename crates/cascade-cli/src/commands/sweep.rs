@@ -39,7 +39,7 @@ pub struct SweepArgs {
     /// Worker threads (default: all cores). Results are identical at any count.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
-    /// Folder for sweep.json and sweep.csv (replaced if it exists).
+    /// Folder for sweep.json, sweep.csv and report.html (replaced if it exists).
     #[arg(long, default_value = "cascade-sweep")]
     pub out: PathBuf,
     /// Print sweep.json on standard output instead of the table.
@@ -135,7 +135,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     println!("{table}");
     println!(
         "Pareto (*): no other point has lower-or-equal bad-debt VaR 99 and higher-or-equal max LTV.\n\
-         scenario: {} (seed {})\nreport:   {}/ (sweep.json, sweep.csv)\nran {} points x {} paths in {:.2} s",
+         scenario: {} (seed {})\nreport:   {}/ (sweep.json, sweep.csv, report.html)\nran {} points x {} paths in {:.2} s",
         report.scenario_name,
         report.seed,
         args.out.display(),
