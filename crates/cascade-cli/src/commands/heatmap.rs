@@ -348,11 +348,13 @@ pub fn run(args: &HeatmapArgs) -> anyhow::Result<()> {
     };
     let mut json = serde_json::to_string_pretty(&report)?;
     json.push('\n');
+    let html = cascade::html::heatmap_page(&chart_data(&report));
     write_folder_atomically(
         &args.out,
         &[
             ("heatmap.json", json.as_bytes()),
             ("overhang.csv", overhang_csv(&report.metrics).as_bytes()),
+            ("report.html", html.as_bytes()),
         ],
     )
     .with_context(|| format!("cannot write the report folder {}", args.out.display()))?;
@@ -669,4 +671,72 @@ fn metrics_table(report: &HeatmapReport) -> Table {
         ]);
     }
     table
+}
+
+/// The heatmap report as the page's input: per asset, its bins (all protocols), the bins split by
+/// protocol when the book has several, the current price and the PLD price
+/// `price * (1 - weighted mean distance)`.
+fn chart_data(report: &HeatmapReport) -> cascade::html::HeatmapChartData {
+    use cascade::html::{
+        HeatmapChartData, OverhangBinData, OverhangChartData, ProtocolOverhangData,
+    };
+    let metrics = &report.metrics;
+    let assets = metrics
+        .overhang
+        .iter()
+        .map(|overhang| {
+            let pld = metrics
+                .price_to_liquidation_distance
+                .iter()
+                .find(|p| p.asset == overhang.asset)
+                .and_then(|p| p.weighted_mean_distance)
+                .map(|distance| overhang.price * (1.0 - distance));
+            let per_protocol: Vec<_> = metrics
+                .overhang_by_protocol
+                .iter()
+                .filter(|o| o.asset == overhang.asset && o.bins.len() == overhang.bins.len())
+                .collect();
+            let by_protocol = if per_protocol.len() > 1 {
+                per_protocol
+                    .iter()
+                    .map(|o| ProtocolOverhangData {
+                        protocol: o.protocol.clone().unwrap_or_default(),
+                        collateral_usd: o.bins.iter().map(|b| b.totals.collateral_usd).collect(),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            OverhangChartData {
+                asset: overhang.asset.clone(),
+                current_price: overhang.price,
+                pld_price: pld,
+                bins: overhang
+                    .bins
+                    .iter()
+                    .map(|b| OverhangBinData {
+                        price_low: b.price_low,
+                        price_high: b.price_high,
+                        collateral_usd: b.totals.collateral_usd,
+                        n_positions: b.totals.n_positions,
+                    })
+                    .collect(),
+                by_protocol,
+                liquidatable_now_usd: overhang.liquidatable_now.collateral_usd,
+            }
+        })
+        .collect();
+    HeatmapChartData {
+        title: report.file.clone(),
+        meta: vec![
+            format!("format: {}", report.format),
+            format!("{} positions", metrics.n_positions),
+        ],
+        notes: report.notes.clone(),
+        assets,
+        files: vec![
+            ("heatmap.json".into(), "every metric".into()),
+            ("overhang.csv".into(), "the overhang bins".into()),
+        ],
+    }
 }
