@@ -2,6 +2,7 @@
 //! cascades. Pure and deterministic: no IO, no threads, no clock; every random draw comes from
 //! [`rng::stream_rng`]. The `cascade` crate builds a [`engine::Market`] from a scenario file and
 //! writes the reports; this crate only computes.
+pub mod cdp;
 pub mod engine;
 pub mod exact;
 pub mod fast;
@@ -10,10 +11,13 @@ pub mod health_index;
 pub mod ids;
 pub mod lending;
 pub mod mechanism;
+pub mod option_vault;
 pub mod oracle;
+pub mod perp_exchange;
 pub mod price_path;
 pub mod process;
 pub mod report;
 pub mod rng;
+pub mod setup;
 pub mod stats;
 pub mod venue;

@@ -1,30 +1,52 @@
 //! The block loop. Each block runs the same phases in the same order:
 //!
 //! 1. **prices**: each asset's reference price is its exogenous path times the permanent impact of
-//!    the collateral liquidations have sold so far (the wider market absorbs that flow with finite
-//!    depth; a block's sales move the next block's reference price);
+//!    the collateral liquidations (and other forced flow: backstop unwinds, hedges) have sold so far
+//!    (the wider market absorbs that flow with finite depth; a block's sales move the next block's
+//!    reference price);
 //! 2. **arbitrage**: arbitrageurs trade every venue toward its asset's reference price, limited by
 //!    their capital per block;
 //! 3. **oracles**: every oracle reads its sources and publishes; protocols see values after latency;
-//! 4. **liquidations**: keepers liquidate the accounts below a health factor of 1 when it pays
-//!    (bonus - slippage - gas above their minimum), up to their capacity, and sell the seized
-//!    collateral into the venue that pays most;
-//! 5. **settlement**: collateral that runs out leaves bad debt, recorded;
-//! 6. **metrics**: the block's record.
+//!    each protocol's circuit breakers observe what its oracles show;
+//! 4. **agents**: options desks delta-hedge their books (`options`);
+//! 5. **liquidations**: lending protocols (`lending`: keepers liquidate the accounts below a health
+//!    factor of 1 when it pays, bonus - slippage - gas above their minimum, up to their capacity, and
+//!    sell the seized collateral into the venue that pays most; or the protocol absorbs them, or a
+//!    backstop pool takes them over), CDP vaults (`cdp`: bark, redo, take), perp exchanges (`perp`:
+//!    market liquidation, backstop, ADL), options vaults (`options`: writers below margin);
+//! 6. **settlement**: collateral that runs out leaves bad debt, recorded (insurance funds cover what
+//!    they can); backstop pools unwind and protocols sell absorbed collateral, at their limited rates;
+//! 7. **metrics**: the block's record.
 //!
 //! The run stops at equilibrium (the exogenous paths have ended, nothing that an oracle, a venue or
-//! a reference price shows is still moving, and no keeper liquidated anything) or at the block limit.
+//! a reference price shows is still moving, nothing was liquidated or sold, and no mechanism has work
+//! pending: a live auction, a pool to unwind, a breaker's window) or at the block limit.
 
+mod breakers;
+mod cdp;
+mod lending;
+mod options;
+mod perp;
+mod sales;
+
+use crate::cdp::CdpProtocol;
 use crate::health_index::HealthIndex;
-use crate::ids::{AccountId, AssetId, OracleId, VenueId};
-use crate::lending::{LendingProtocol, LiquidationPlan};
+use crate::ids::{AccountId, AssetId, OracleId};
+use crate::lending::LendingProtocol;
+use crate::option_vault::OptionVault;
 use crate::oracle::{OracleModel, OracleState, PriceSource};
+use crate::perp_exchange::PerpExchange;
 use crate::price_path::ReferencePath;
-use crate::report::{BlockRecord, LiquidationEvent, StopReason, Summary};
+use crate::report::{
+    BlockRecord, LiquidationEvent, MechanismTotals, ProtocolOutcome, StopReason, Summary,
+};
 use crate::venue::Venue;
 
-/// The sizes a keeper considers, as fractions of the largest liquidation the rules allow.
-const LIQUIDATION_FRACTIONS: [f64; 4] = [1.0, 0.5, 0.25, 0.125];
+use cdp::CdpRuntime;
+use lending::LendingRuntime;
+use options::VaultRuntime;
+use perp::PerpRuntime;
+use sales::{KeeperBudget, Trading};
 
 /// An asset and its exogenous price.
 #[derive(Debug, Clone)]
@@ -85,12 +107,28 @@ pub struct Market {
     /// In evaluation order: an oracle reads only oracles before it.
     pub oracles: Vec<OracleModel>,
     pub protocols: Vec<LendingProtocol>,
+    /// Maker-style CDP protocols (Dutch auctions).
+    pub cdps: Vec<CdpProtocol>,
+    /// Perpetual futures exchanges.
+    pub perps: Vec<PerpExchange>,
+    /// Options vaults and their delta-hedging desks.
+    pub option_vaults: Vec<OptionVault>,
     pub keepers: Vec<KeeperModel>,
     pub chain: ChainModel,
     pub settings: EngineSettings,
 }
 
 impl Market {
+    /// Whether anything beyond plain fixed spread lending protocols is in the market: another
+    /// mechanism, a pool, a breaker, CDPs, perps or options vaults. Such a market runs without the
+    /// quiet-block shortcut (its mechanisms keep time) and outside the sorted-book fast path.
+    pub fn uses_mechanisms(&self) -> bool {
+        !self.cdps.is_empty()
+            || !self.perps.is_empty()
+            || !self.option_vaults.is_empty()
+            || self.protocols.iter().any(|p| !p.setup.is_plain())
+    }
+
     /// The asset with the largest exogenous fall (the first on ties): the one the summary follows.
     pub fn primary_asset(&self) -> AssetId {
         let paths: Vec<&ReferencePath> = self.assets.iter().map(|a| &a.path).collect();
@@ -119,6 +157,76 @@ pub(crate) fn primary_asset_of(paths: &[&ReferencePath], max_blocks: u64) -> Ass
     AssetId(best.0 as u16)
 }
 
+/// Units that moved between holders during the run, per asset, for conservation checks: with
+/// what the accounts, protocols, pools and desks hold at the end, they add up to what the accounts
+/// held at the start (see `Simulation::holdings`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Flows {
+    /// Liquidated collateral sold into venues (or, for an asset without venues, to the external
+    /// market at the reference price) by keepers and backstop pools.
+    pub collateral_sold_to_market: Vec<f64>,
+    /// Collateral bought by protocol-owned liquidity.
+    pub collateral_to_pol: Vec<f64>,
+    /// Debt repaid by keepers (lending liquidation calls), debt asset units.
+    pub debt_repaid: Vec<f64>,
+    /// Debt written off as bad debt (v3.3 deficit, Morpho/Euler realisation).
+    pub debt_written_off: Vec<f64>,
+    /// Debt absorbed by a Compound III protocol.
+    pub debt_absorbed: Vec<f64>,
+    /// Debt taken over by a backstop pool.
+    pub debt_taken_over: Vec<f64>,
+    /// Net units the options desks bought (negative: sold) into venues.
+    pub hedge_bought: Vec<f64>,
+    /// USD keepers received from their sales (venues and POL), paid for what they bought (debt,
+    /// auction lots, store-front collateral), spent on gas and received as incentives.
+    pub keeper_proceeds_usd: f64,
+    pub keeper_paid_usd: f64,
+    pub keeper_gas_usd: f64,
+    pub keeper_incentives_usd: f64,
+}
+
+impl Flows {
+    fn new(n_assets: usize) -> Self {
+        Flows {
+            collateral_sold_to_market: vec![0.0; n_assets],
+            collateral_to_pol: vec![0.0; n_assets],
+            debt_repaid: vec![0.0; n_assets],
+            debt_written_off: vec![0.0; n_assets],
+            debt_absorbed: vec![0.0; n_assets],
+            debt_taken_over: vec![0.0; n_assets],
+            hedge_bought: vec![0.0; n_assets],
+            ..Flows::default()
+        }
+    }
+}
+
+/// Where collateral is at a point of the run, per asset (units): the conservation identity is
+/// `accounts + protocols + backstop + pol + sold = accounts at the start` for every asset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Holdings {
+    /// Lending accounts' collateral plus CDP vaults' `ink`.
+    pub accounts: Vec<f64>,
+    /// Protocol fees (treasuries), Compound reserves, collateral in live auctions.
+    pub protocols: Vec<f64>,
+    /// Backstop pools' lending positions.
+    pub backstop: Vec<f64>,
+    /// Protocol-owned liquidity's inventory.
+    pub pol: Vec<f64>,
+    /// Sold to the market by keepers and pools (`Flows::collateral_sold_to_market`).
+    pub sold: Vec<f64>,
+}
+
+impl Holdings {
+    /// Per asset, the sum of every holder.
+    pub fn total(&self) -> Vec<f64> {
+        (0..self.accounts.len())
+            .map(|a| {
+                self.accounts[a] + self.protocols[a] + self.backstop[a] + self.pol[a] + self.sold[a]
+            })
+            .collect()
+    }
+}
+
 /// Totals kept while running.
 #[derive(Debug, Clone, Default)]
 struct Totals {
@@ -139,11 +247,10 @@ pub struct Simulation {
     block: u64,
     /// Per asset: log of the permanent impact of liquidation sales on the reference price.
     impact_log: Vec<f64>,
-    /// Per asset: USD value (at the reference price) of collateral liquidations sold this block.
-    sold_last_block_usd: Vec<f64>,
     exogenous: Vec<f64>,
     reference: Vec<f64>,
-    venues: Vec<Venue>,
+    /// The venues and the flow sold into them this block.
+    trading: Trading,
     oracle_states: Vec<OracleState>,
     oracle_values: Vec<f64>,
     oracle_settled: Vec<bool>,
@@ -153,10 +260,16 @@ pub struct Simulation {
     indices: Vec<HealthIndex>,
     /// Per protocol, per asset: collateral the treasury received as protocol fees.
     pub treasury_collateral: Vec<Vec<f64>>,
-    venues_of_asset: Vec<Vec<VenueId>>,
+    /// Per lending protocol: the state of its mechanism, pools and breakers.
+    lending: Vec<LendingRuntime>,
+    cdps: Vec<CdpRuntime>,
+    perps: Vec<PerpRuntime>,
+    vaults: Vec<VaultRuntime>,
     events: Vec<LiquidationEvent>,
     blocks: Vec<BlockRecord>,
     totals: Totals,
+    mechanisms: MechanismTotals,
+    flows: Flows,
     liquidated_accounts: Vec<Vec<bool>>,
     /// Per protocol, per account: collateral value seized from it in the run (USD).
     seized_by_account: Vec<Vec<f64>>,
@@ -184,21 +297,14 @@ impl Simulation {
             .iter()
             .map(|asset| asset.path.price_at(0))
             .collect();
-        let venues: Vec<Venue> = market
-            .venues
-            .iter()
-            .map(|venue| venue.initial.clone())
-            .collect();
-        let mut venues_of_asset = vec![Vec::new(); n_assets];
-        for (index, venue) in market.venues.iter().enumerate() {
-            venues_of_asset[venue.asset.index()].push(VenueId(index as u16));
-        }
+        let trading = Trading::new(&market);
         // Oracles start out having published their sources' initial values forever.
         let mut oracle_values: Vec<f64> = Vec::with_capacity(market.oracles.len());
         let mut oracle_states = Vec::with_capacity(market.oracles.len());
         for model in &market.oracles {
-            let read =
-                |source: PriceSource| read_source(source, &exogenous, &venues, &oracle_values);
+            let read = |source: PriceSource| {
+                read_source(source, &exogenous, &trading.venues, &oracle_values)
+            };
             let initial = model.kind.read_sources(read);
             oracle_states.push(OracleState::new(model, initial));
             oracle_values.push(initial);
@@ -206,7 +312,7 @@ impl Simulation {
         let protocol_prices: Vec<Vec<f64>> = market
             .protocols
             .iter()
-            .map(|protocol| protocol_prices(protocol, &oracle_values, &exogenous))
+            .map(|protocol| protocol_prices(&protocol.oracle_of_asset, &oracle_values, &exogenous))
             .collect();
         let indices = market
             .protocols
@@ -214,15 +320,39 @@ impl Simulation {
             .zip(&protocol_prices)
             .map(|(protocol, prices)| HealthIndex::new(protocol, prices))
             .collect();
+        let block_time = market.chain.block_time_seconds;
+        let lending = market
+            .protocols
+            .iter()
+            .zip(&protocol_prices)
+            .map(|(protocol, prices)| LendingRuntime::new(protocol, prices, block_time))
+            .collect();
+        let cdps = market
+            .cdps
+            .iter()
+            .map(|cdp| CdpRuntime::new(cdp, n_assets, block_time))
+            .collect();
+        let perps = market
+            .perps
+            .iter()
+            .map(|exchange| PerpRuntime::new(exchange, n_assets, block_time))
+            .collect();
+        let vaults = market
+            .option_vaults
+            .iter()
+            .map(|vault| {
+                let spot = oracle_values[vault.oracle.index()];
+                VaultRuntime::new(vault, spot)
+            })
+            .collect();
         let primary = market.primary_asset();
         Simulation {
             block: 0,
             impact_log: vec![0.0; n_assets],
-            sold_last_block_usd: vec![0.0; n_assets],
             reference: exogenous.clone(),
             lowest_primary_price: exogenous[primary.index()],
             exogenous,
-            venues,
+            trading,
             oracle_settled: vec![true; market.oracles.len()],
             oracle_states,
             oracle_values,
@@ -230,10 +360,15 @@ impl Simulation {
             protocols: market.protocols.clone(),
             indices,
             treasury_collateral: vec![vec![0.0; n_assets]; market.protocols.len()],
-            venues_of_asset,
+            lending,
+            cdps,
+            perps,
+            vaults,
             events: Vec::new(),
             blocks: Vec::new(),
             totals: Totals::default(),
+            mechanisms: MechanismTotals::default(),
+            flows: Flows::new(n_assets),
             liquidated_accounts: market
                 .protocols
                 .iter()
@@ -272,8 +407,33 @@ impl Simulation {
         &self.protocols
     }
 
+    /// The CDP protocols as they are now (vaults' `ink` and `art`).
+    pub fn cdps(&self) -> Vec<&CdpProtocol> {
+        self.cdps.iter().map(|runtime| &runtime.protocol).collect()
+    }
+
+    /// The perp exchanges as they are now.
+    pub fn perps(&self) -> Vec<&PerpExchange> {
+        self.perps.iter().map(|runtime| &runtime.exchange).collect()
+    }
+
+    /// The options vaults as they are now (writers' collateral and open shorts).
+    pub fn option_vaults(&self) -> Vec<&OptionVault> {
+        self.vaults.iter().map(|runtime| &runtime.vault).collect()
+    }
+
+    /// Units moved between holders so far.
+    pub fn flows(&self) -> &Flows {
+        &self.flows
+    }
+
     pub fn stop_reason(&self) -> Option<StopReason> {
         self.stop_reason
+    }
+
+    /// Seconds since block 0 at the start of `block`.
+    fn now(&self, block: u64) -> u64 {
+        (block as f64 * self.market.chain.block_time_seconds).round() as u64
     }
 
     /// Runs to the end and returns why it stopped.
@@ -292,28 +452,47 @@ impl Simulation {
         }
         let block = self.block;
         let previous_reference = self.reference.clone();
-        let previous_venues: Vec<f64> = self.venues.iter().map(Venue::price).collect();
+        let previous_venues: Vec<f64> = self.trading.venues.iter().map(Venue::price).collect();
+        let extended = self.market.uses_mechanisms();
 
         self.update_reference_prices(block);
         let arbitrage_volume_usd = self.run_arbitrage();
         self.update_oracles(block);
-        let inputs = LiquidationInputs {
-            reference: self.reference.clone(),
-            venue_prices: self.venues.iter().map(Venue::price).collect(),
-            protocol_prices: self.protocol_prices.clone(),
+        let mut outcome = if extended {
+            self.observe_breakers(block);
+            let mut outcome = BlockOutcome::default();
+            self.run_hedgers(block, &mut outcome);
+            self.run_all_liquidations(block, &mut outcome);
+            self.run_settlement(block, &mut outcome);
+            outcome
+        } else {
+            let inputs = LiquidationInputs {
+                reference: self.reference.clone(),
+                venue_prices: self.trading.venues.iter().map(Venue::price).collect(),
+                protocol_prices: self.protocol_prices.clone(),
+            };
+            // A block whose prices are bit-identical to a previous block that liquidated nothing,
+            // with no balance changed since, liquidates nothing either: the keepers' decision is a
+            // function of exactly these inputs. The long quiet tail of a run costs almost nothing.
+            let outcome = match &self.quiet_liquidation_inputs {
+                Some((previous, n_liquidatable)) if *previous == inputs => BlockOutcome {
+                    n_liquidatable: *n_liquidatable,
+                    ..BlockOutcome::default()
+                },
+                _ => {
+                    let mut outcome = BlockOutcome::default();
+                    self.run_all_liquidations(block, &mut outcome);
+                    outcome
+                }
+            };
+            self.quiet_liquidation_inputs =
+                (outcome.n_liquidations == 0).then_some((inputs, outcome.n_liquidatable));
+            outcome
         };
-        // A block whose prices are bit-identical to a previous block that liquidated nothing, with no
-        // balance changed since, liquidates nothing either: the keepers' decision is a function of
-        // exactly these inputs. The long quiet tail of a run costs almost nothing this way.
-        let outcome = match &self.quiet_liquidation_inputs {
-            Some((previous, n_liquidatable)) if *previous == inputs => BlockOutcome {
-                n_liquidatable: *n_liquidatable,
-                ..BlockOutcome::default()
-            },
-            _ => self.run_liquidations(block),
-        };
-        self.quiet_liquidation_inputs =
-            (outcome.n_liquidations == 0).then_some((inputs, outcome.n_liquidatable));
+        if extended {
+            outcome.pending = self.mechanisms_pending(block);
+            self.track_pools();
+        }
         self.record_block(block, arbitrage_volume_usd, &outcome);
 
         let tolerance = self.market.settings.settle_tolerance;
@@ -324,11 +503,13 @@ impl Simulation {
             .any(|(b, a)| moved(*b, *a));
         let venues_moving = previous_venues
             .iter()
-            .zip(&self.venues)
+            .zip(&self.trading.venues)
             .any(|(b, venue)| moved(*b, venue.price()));
         let oracles_moving = self.oracle_settled.iter().any(|settled| !settled);
         let settled = block >= self.market.paths_settled_from()
             && outcome.n_liquidations == 0
+            && outcome.n_actions == 0
+            && !outcome.pending
             && !reference_moving
             && !venues_moving
             && !oracles_moving;
@@ -354,9 +535,9 @@ impl Simulation {
             // permanent impact in log price, 1% for every `external_depth_usd` sold.
             if let Some(depth) = asset.external_depth_usd {
                 self.impact_log[asset_index] +=
-                    (1.0 - 0.01_f64).ln() * self.sold_last_block_usd[asset_index] / depth;
+                    (1.0 - 0.01_f64).ln() * self.trading.sold_usd[asset_index] / depth;
             }
-            self.sold_last_block_usd[asset_index] = 0.0;
+            self.trading.sold_usd[asset_index] = 0.0;
             self.exogenous[asset_index] = asset.path.price_at(block);
             self.reference[asset_index] =
                 self.exogenous[asset_index] * self.impact_log[asset_index].exp();
@@ -366,7 +547,7 @@ impl Simulation {
     /// Returns the absolute USD volume the arbitrageurs traded.
     fn run_arbitrage(&mut self) -> f64 {
         let mut volume = 0.0;
-        for (venue, model) in self.venues.iter_mut().zip(&self.market.venues) {
+        for (venue, model) in self.trading.venues.iter_mut().zip(&self.market.venues) {
             let trade = venue.arbitrage(
                 self.reference[model.asset.index()],
                 model.arbitrage_capital_usd_per_block,
@@ -379,7 +560,8 @@ impl Simulation {
     fn update_oracles(&mut self, block: u64) {
         let tolerance = self.market.settings.settle_tolerance;
         for (oracle_index, model) in self.market.oracles.iter().enumerate() {
-            let (reference, venues, values) = (&self.reference, &self.venues, &self.oracle_values);
+            let (reference, venues, values) =
+                (&self.reference, &self.trading.venues, &self.oracle_values);
             let read = |source: PriceSource| read_source(source, reference, venues, values);
             let state = &mut self.oracle_states[oracle_index];
             let value = state.update(model, block, read);
@@ -387,8 +569,17 @@ impl Simulation {
             self.oracle_values[oracle_index] = value;
         }
         for (protocol, prices) in self.protocols.iter().zip(&mut self.protocol_prices) {
-            *prices = protocol_prices(protocol, &self.oracle_values, &self.reference);
+            *prices = protocol_prices(
+                &protocol.oracle_of_asset,
+                &self.oracle_values,
+                &self.reference,
+            );
         }
+    }
+
+    /// The prices a protocol reading `oracle_of_asset` sees now.
+    fn prices_for(&self, oracle_of_asset: &[Option<OracleId>]) -> Vec<f64> {
+        protocol_prices(oracle_of_asset, &self.oracle_values, &self.reference)
     }
 
     fn gas_cost_usd(&self) -> f64 {
@@ -400,254 +591,266 @@ impl Simulation {
         chain.gas_price_gwei * 1e-9 * chain.liquidation_gas * token_price
     }
 
-    /// The venue of `asset` that pays most for `amount`, and what it pays; `None` when the asset has
-    /// no venue (then it is valued at its reference price).
-    fn best_sale(&self, asset: AssetId, amount: f64) -> Option<(VenueId, crate::venue::SaleQuote)> {
-        let mut best: Option<(VenueId, crate::venue::SaleQuote)> = None;
-        for &venue in &self.venues_of_asset[asset.index()] {
-            let quote = self.venues[venue.index()].quote_sell(amount);
-            if best.is_none_or(|(_, b)| quote.quote_received > b.quote_received) {
-                best = Some((venue, quote));
-            }
+    /// Every protocol's breakers see what its oracles show this block.
+    fn observe_breakers(&mut self, block: u64) {
+        let now = self.now(block);
+        for (index, runtime) in self.lending.iter_mut().enumerate() {
+            runtime
+                .breakers
+                .observe(block, now, &self.protocol_prices[index]);
         }
-        best
-    }
-
-    /// The highest price per unit any sale of `asset` can fetch: the best venue spot price (or the
-    /// reference price when the asset has no venue).
-    fn best_spot(&self, asset: AssetId) -> f64 {
-        let venues = &self.venues_of_asset[asset.index()];
-        if venues.is_empty() {
-            return self.reference[asset.index()];
+        for index in 0..self.cdps.len() {
+            let prices = self.prices_for(&self.cdps[index].protocol.oracle_of_asset);
+            self.cdps[index].breakers.observe(block, now, &prices);
         }
-        venues
-            .iter()
-            .map(|venue| self.venues[venue.index()].price())
-            .fold(f64::MIN, f64::max)
+        for index in 0..self.perps.len() {
+            let prices =
+                self.perps[index].marks_by_asset(&self.oracle_values, self.reference.len());
+            self.perps[index].breakers.observe(block, now, &prices);
+        }
     }
 
-    /// What `plan` would earn a keeper: proceeds of selling its collateral minus the debt bought at
-    /// the reference price minus gas.
-    fn keeper_profit(&self, plan: &LiquidationPlan, gas_usd: f64) -> f64 {
-        let proceeds = match self.best_sale(plan.collateral_asset, plan.collateral_to_liquidator) {
-            Some((_, quote)) => quote.quote_received,
-            None => plan.collateral_to_liquidator * self.reference[plan.collateral_asset.index()],
-        };
-        proceeds - plan.debt_repaid * self.reference[plan.debt_asset.index()] - gas_usd
-    }
-
-    fn run_liquidations(&mut self, block: u64) -> BlockOutcome {
-        let mut outcome = BlockOutcome::default();
+    /// The liquidation phase of every protocol, in the order lending, CDP, perps, options, sharing
+    /// the keepers' per-block capacity.
+    fn run_all_liquidations(&mut self, block: u64, outcome: &mut BlockOutcome) {
         let gas_usd = self.gas_cost_usd();
-        let n_keepers = self.market.keepers.len();
-        let mut liquidations_left: Vec<u32> = self
-            .market
-            .keepers
-            .iter()
-            .map(|keeper| keeper.max_liquidations_per_block)
-            .collect();
-        let mut capital_left: Vec<f64> = self
-            .market
-            .keepers
-            .iter()
-            .map(|keeper| keeper.capital_usd_per_block)
-            .collect();
-
-        let lowest_min_profit = self
-            .market
-            .keepers
-            .iter()
-            .map(|k| k.min_profit_usd)
-            .fold(f64::INFINITY, f64::min);
+        let mut budget = KeeperBudget::new(&self.market.keepers);
         for protocol_index in 0..self.protocols.len() {
-            let prices = self.protocol_prices[protocol_index].clone();
-            let mut candidates =
-                self.indices[protocol_index].liquidatable(&self.protocols[protocol_index], &prices);
-            outcome.n_liquidatable += candidates.len() as u32;
-            // Keepers race for the largest bonus first: biggest debt, then account order.
-            let protocol = &self.protocols[protocol_index];
-            let mut keyed: Vec<(f64, AccountId)> = candidates
-                .drain(..)
-                .map(|(account, _)| (protocol.debt_usd(account, &prices), account))
-                .collect();
-            keyed.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-
-            for (_, account) in keyed {
-                if liquidations_left.iter().all(|&left| left == 0) {
-                    break;
-                }
-                let protocol = &self.protocols[protocol_index];
-                let Some((collateral_asset, debt_asset)) = protocol.largest_pair(account, &prices)
-                else {
-                    continue;
-                };
-                let Ok(full) = protocol.plan_liquidation(
-                    account,
-                    collateral_asset,
-                    debt_asset,
-                    f64::INFINITY,
-                    &prices,
-                ) else {
-                    continue;
-                };
-                // No sale pays more than the best spot price per unit, so
-                // `fraction * (collateral * spot - debt) - gas` bounds every size's profit. When that
-                // bound is below every keeper's minimum, nobody acts: skip the quotes (the tail of
-                // small, gas-bound accounts would otherwise be re-quoted every block).
-                let spot = self.best_spot(collateral_asset);
-                let margin = full.collateral_to_liquidator * spot
-                    - full.debt_repaid * self.reference[debt_asset.index()];
-                let bound = LIQUIDATION_FRACTIONS
-                    .iter()
-                    .map(|f| f * margin)
-                    .fold(f64::MIN, f64::max)
-                    - gas_usd;
-                if bound < lowest_min_profit {
-                    continue;
-                }
-                // A keeper may take less than the maximum when slippage makes the whole unprofitable.
-                let mut best: Option<(usize, LiquidationPlan, f64)> = None;
-                for fraction in LIQUIDATION_FRACTIONS {
-                    let plan = if fraction == 1.0 {
-                        Ok(full)
-                    } else {
-                        protocol.plan_liquidation(
-                            account,
-                            collateral_asset,
-                            debt_asset,
-                            full.debt_repaid * fraction,
-                            &prices,
-                        )
-                    };
-                    let Ok(plan) = plan else { continue };
-                    let profit = self.keeper_profit(&plan, gas_usd);
-                    let cost = plan.debt_repaid * self.reference[debt_asset.index()];
-                    for keeper_index in 0..n_keepers {
-                        let keeper = &self.market.keepers[keeper_index];
-                        let able = liquidations_left[keeper_index] > 0
-                            && capital_left[keeper_index] >= cost;
-                        if able
-                            && profit >= keeper.min_profit_usd
-                            && best.is_none_or(|(_, _, p)| profit > p)
-                        {
-                            best = Some((keeper_index, plan, profit));
-                        }
-                    }
-                }
-                let Some((keeper_index, plan, _)) = best else {
-                    continue;
-                };
-                liquidations_left[keeper_index] -= 1;
-                capital_left[keeper_index] -= plan.debt_repaid * self.reference[debt_asset.index()];
-                self.execute(
-                    block,
-                    protocol_index,
-                    account,
-                    keeper_index,
-                    &plan,
-                    gas_usd,
-                    &prices,
-                    &mut outcome,
-                );
+            self.run_lending(block, protocol_index, &mut budget, gas_usd, outcome);
+        }
+        for cdp_index in 0..self.cdps.len() {
+            self.run_cdp(block, cdp_index, &mut budget, gas_usd, outcome);
+        }
+        for perp_index in 0..self.perps.len() {
+            self.run_perp(block, perp_index, outcome);
+        }
+        for vault_index in 0..self.vaults.len() {
+            self.run_vault(block, vault_index, outcome);
+        }
+        if self.market.uses_mechanisms() {
+            // Store-front sales use what keepers have left after liquidating.
+            for protocol_index in 0..self.protocols.len() {
+                self.run_store_front(block, protocol_index, &mut budget, gas_usd, outcome);
             }
         }
-        outcome
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn execute(
-        &mut self,
-        block: u64,
-        protocol_index: usize,
-        account: AccountId,
-        keeper_index: usize,
-        plan: &LiquidationPlan,
-        gas_usd: f64,
-        prices: &[f64],
-        outcome: &mut BlockOutcome,
-    ) {
-        let sale = self.best_sale(plan.collateral_asset, plan.collateral_to_liquidator);
-        let (venue_name, collateral_sold, proceeds) = match sale {
-            Some((venue, _)) => {
-                let done = self.venues[venue.index()].sell(plan.collateral_to_liquidator);
-                (
-                    self.market.venues[venue.index()].name.clone(),
-                    done.base_sold,
-                    done.quote_received,
-                )
-            }
-            None => (
-                String::new(),
-                plan.collateral_to_liquidator,
-                plan.collateral_to_liquidator * self.reference[plan.collateral_asset.index()],
-            ),
+    /// Settlement: backstop pools unwind at their limited rate.
+    fn run_settlement(&mut self, block: u64, outcome: &mut BlockOutcome) {
+        for protocol_index in 0..self.protocols.len() {
+            self.unwind_lending_backstop(block, protocol_index, outcome);
+        }
+        for perp_index in 0..self.perps.len() {
+            self.unwind_perp_backstop(block, perp_index, outcome);
+        }
+    }
+
+    /// Whether some mechanism still has work that time alone will bring (a live auction, a pool to
+    /// unwind, a cooldown, a breaker's window).
+    fn mechanisms_pending(&self, block: u64) -> bool {
+        let now = self.now(block);
+        self.lending.iter().any(|r| r.pending(now))
+            || self.cdps.iter().any(|r| r.pending(now))
+            || self.perps.iter().any(|r| r.pending(now))
+    }
+
+    /// Updates the pools' lowest balances (insurance funds, reserves, backstop equity).
+    fn track_pools(&mut self) {
+        for runtime in &mut self.lending {
+            runtime.track(&self.reference);
+        }
+        for runtime in &mut self.perps {
+            let marks = runtime.marks(&self.oracle_values);
+            runtime.track(&marks);
+        }
+        for runtime in &mut self.vaults {
+            runtime.track();
+        }
+    }
+
+    /// The mechanism counters of the run so far.
+    fn mechanism_totals(&self) -> MechanismTotals {
+        let mut totals = self.mechanisms;
+        totals.insurance_drawdown_usd = 0.0;
+        totals.backstop_drawdown_usd = 0.0;
+        totals.bad_debt_uncovered_usd = self.totals.bad_debt_usd;
+        let mut covered = 0.0;
+        for runtime in &self.lending {
+            totals.insurance_drawdown_usd += runtime.insurance_drawdown();
+            totals.backstop_drawdown_usd += runtime.backstop_drawdown();
+            covered += runtime.covered();
+        }
+        for runtime in &self.perps {
+            totals.insurance_drawdown_usd += runtime.insurance_drawdown();
+            totals.backstop_drawdown_usd += runtime.backstop_drawdown();
+            covered += runtime.covered();
+        }
+        for runtime in &self.vaults {
+            totals.insurance_drawdown_usd += runtime.insurance_drawdown();
+            covered += runtime.covered();
+        }
+        totals.bad_debt_uncovered_usd = (totals.bad_debt_uncovered_usd - covered).max(0.0);
+        totals
+    }
+
+    /// Each protocol's liquidations, bad debt and pools, in the order lending, CDP, perps, options.
+    pub fn protocol_outcomes(&self) -> Vec<ProtocolOutcome> {
+        let mut outcomes: Vec<ProtocolOutcome> = Vec::new();
+        let mut push = |name: &str, kind: &str, insurance: f64, backstop: f64, covered: f64| {
+            outcomes.push(ProtocolOutcome {
+                name: name.to_string(),
+                kind: kind.to_string(),
+                n_liquidations: 0,
+                liquidated_value_usd: 0.0,
+                bad_debt_usd: 0.0,
+                bad_debt_uncovered_usd: -covered,
+                insurance_drawdown_usd: insurance,
+                backstop_drawdown_usd: backstop,
+                peak_liquidations_per_block: 0,
+                keeper_profit_usd: 0.0,
+            })
         };
-        self.sold_last_block_usd[plan.collateral_asset.index()] +=
-            collateral_sold * self.reference[plan.collateral_asset.index()];
-        let protocol = &mut self.protocols[protocol_index];
-        let bad_debt_usd = protocol.apply_liquidation(account, plan, prices);
-        let health_factor_after = protocol.health_factor(account, prices);
-        self.indices[protocol_index].touch(account);
-        self.treasury_collateral[protocol_index][plan.collateral_asset.index()] +=
-            plan.protocol_fee_collateral;
+        for (protocol, runtime) in self.protocols.iter().zip(&self.lending) {
+            push(
+                &protocol.name,
+                "lending",
+                runtime.insurance_drawdown(),
+                runtime.backstop_drawdown(),
+                runtime.covered(),
+            );
+        }
+        for runtime in &self.cdps {
+            push(&runtime.protocol.name, "cdp", 0.0, 0.0, 0.0);
+        }
+        for runtime in &self.perps {
+            push(
+                &runtime.exchange.name,
+                "perp",
+                runtime.insurance_drawdown(),
+                runtime.backstop_drawdown(),
+                runtime.covered(),
+            );
+        }
+        for runtime in &self.vaults {
+            push(
+                &runtime.vault.name,
+                "options_vault",
+                runtime.insurance_drawdown(),
+                0.0,
+                runtime.covered(),
+            );
+        }
+        let mut per_block: Vec<(u64, u32)> = vec![(u64::MAX, 0); outcomes.len()];
+        for event in &self.events {
+            let Some(index) = outcomes.iter().position(|o| o.name == event.protocol) else {
+                continue;
+            };
+            let outcome = &mut outcomes[index];
+            if event.kind.is_liquidation() {
+                outcome.n_liquidations += 1;
+                let (block, count) = &mut per_block[index];
+                if *block != event.block {
+                    *block = event.block;
+                    *count = 0;
+                }
+                *count += 1;
+                outcome.peak_liquidations_per_block =
+                    outcome.peak_liquidations_per_block.max(*count);
+            }
+            if event.kind.counts_value() {
+                outcome.liquidated_value_usd += event.collateral_seized_usd;
+            }
+            outcome.bad_debt_usd += event.bad_debt_usd;
+            outcome.keeper_profit_usd += event.keeper_profit_usd;
+        }
+        for outcome in &mut outcomes {
+            outcome.bad_debt_uncovered_usd =
+                (outcome.bad_debt_usd + outcome.bad_debt_uncovered_usd).max(0.0);
+        }
+        outcomes
+    }
 
-        let params = protocol.risk_params[plan.collateral_asset.index()]
-            .expect("liquidated collateral is listed");
-        let debt_repaid_usd = plan.debt_repaid_usd();
-        let collateral_seized_usd = plan.collateral_seized_usd();
-        let bonus_usd = debt_repaid_usd * params.liquidation_bonus;
-        let protocol_fee_usd = plan.protocol_fee_collateral * plan.collateral_price;
-        let keeper_profit_usd =
-            proceeds - plan.debt_repaid * self.reference[plan.debt_asset.index()] - gas_usd;
+    /// Where every asset's collateral is now (see [`Holdings`]).
+    pub fn holdings(&self) -> Holdings {
+        let n_assets = self.market.assets.len();
+        let mut holdings = Holdings {
+            accounts: vec![0.0; n_assets],
+            protocols: vec![0.0; n_assets],
+            backstop: vec![0.0; n_assets],
+            pol: vec![0.0; n_assets],
+            sold: self.flows.collateral_sold_to_market.clone(),
+        };
+        for (index, protocol) in self.protocols.iter().enumerate() {
+            for account in 0..protocol.n_accounts() {
+                for (asset, amount) in protocol
+                    .collateral_row(AccountId(account as u32))
+                    .iter()
+                    .enumerate()
+                {
+                    holdings.accounts[asset] += amount;
+                }
+            }
+            for asset in 0..n_assets {
+                holdings.protocols[asset] += self.treasury_collateral[index][asset];
+            }
+            self.lending[index].add_holdings(&mut holdings);
+        }
+        for runtime in &self.cdps {
+            runtime.add_holdings(&mut holdings);
+        }
+        holdings
+    }
 
-        outcome.n_liquidations += 1;
-        outcome.collateral_seized_usd += collateral_seized_usd;
-        outcome.debt_repaid_usd += debt_repaid_usd;
-        outcome.bonus_usd += bonus_usd;
-        outcome.bad_debt_usd += bad_debt_usd;
-        outcome.keeper_profit_usd += keeper_profit_usd;
-        let totals = &mut self.totals;
-        totals.n_liquidations += 1;
-        totals.collateral_seized_usd += collateral_seized_usd;
-        totals.debt_repaid_usd += debt_repaid_usd;
-        totals.bonus_usd += bonus_usd;
-        totals.protocol_fees_usd += protocol_fee_usd;
-        totals.bad_debt_usd += bad_debt_usd;
-        totals.keeper_profit_usd += keeper_profit_usd;
-        totals.gas_usd += gas_usd;
-        self.liquidated_accounts[protocol_index][account.index()] = true;
-        self.seized_by_account[protocol_index][account.index()] += collateral_seized_usd;
+    /// Collateral held by the accounts at the start, per asset (lending accounts and CDP vaults).
+    pub fn initial_collateral(&self) -> Vec<f64> {
+        let n_assets = self.market.assets.len();
+        let mut total = vec![0.0; n_assets];
+        for protocol in &self.market.protocols {
+            for account in 0..protocol.n_accounts() {
+                for (asset, amount) in protocol
+                    .collateral_row(AccountId(account as u32))
+                    .iter()
+                    .enumerate()
+                {
+                    total[asset] += amount;
+                }
+            }
+        }
+        for cdp in &self.market.cdps {
+            for (asset, amount) in cdp.totals(n_assets).0.iter().enumerate() {
+                total[asset] += amount;
+            }
+        }
+        total
+    }
 
-        let symbol = |asset: AssetId| self.market.assets[asset.index()].symbol.clone();
-        self.events.push(LiquidationEvent {
-            block,
-            protocol: protocol.name.clone(),
-            account: protocol.label(account),
-            keeper: self.market.keepers[keeper_index].name.clone(),
-            collateral_asset: symbol(plan.collateral_asset),
-            debt_asset: symbol(plan.debt_asset),
-            health_factor_before: plan.health_factor_before,
-            health_factor_after,
-            close_factor: plan.close_factor,
-            debt_repaid: plan.debt_repaid,
-            debt_repaid_usd,
-            collateral_seized: plan.collateral_seized,
-            collateral_seized_usd,
-            bonus_usd,
-            protocol_fee_usd,
-            collateral_price: plan.collateral_price,
-            debt_price: plan.debt_price,
-            venue: venue_name,
-            collateral_sold,
-            sale_proceeds_usd: proceeds,
-            gas_usd,
-            keeper_profit_usd,
-            bad_debt_usd,
-        });
+    /// Records one event and adds it to the block's outcome and the run's totals.
+    pub(crate) fn record_event(&mut self, event: LiquidationEvent, outcome: &mut BlockOutcome) {
+        outcome.n_actions += 1;
+        if event.kind.is_liquidation() {
+            outcome.n_liquidations += 1;
+            self.totals.n_liquidations += 1;
+        }
+        if event.kind.counts_value() {
+            outcome.collateral_seized_usd += event.collateral_seized_usd;
+            outcome.debt_repaid_usd += event.debt_repaid_usd;
+            outcome.bonus_usd += event.bonus_usd;
+            let totals = &mut self.totals;
+            totals.collateral_seized_usd += event.collateral_seized_usd;
+            totals.debt_repaid_usd += event.debt_repaid_usd;
+            totals.bonus_usd += event.bonus_usd;
+            totals.protocol_fees_usd += event.protocol_fee_usd;
+        }
+        outcome.bad_debt_usd += event.bad_debt_usd;
+        outcome.keeper_profit_usd += event.keeper_profit_usd;
+        self.totals.bad_debt_usd += event.bad_debt_usd;
+        self.totals.keeper_profit_usd += event.keeper_profit_usd;
+        self.totals.gas_usd += event.gas_usd;
+        self.events.push(event);
     }
 
     fn record_block(&mut self, block: u64, arbitrage_volume_usd: f64, outcome: &BlockOutcome) {
-        let venue_prices: Vec<f64> = self.venues.iter().map(Venue::price).collect();
+        let venue_prices: Vec<f64> = self.trading.venues.iter().map(Venue::price).collect();
         let primary = self.primary.index();
         let mut lowest = self.reference[primary];
         for (venue, model) in venue_prices.iter().zip(&self.market.venues) {
@@ -687,6 +890,17 @@ impl Simulation {
                 }
             }
         }
+        for runtime in &self.cdps {
+            let prices = self.prices_for(&runtime.protocol.oracle_of_asset);
+            insolvent_debt_usd += runtime.insolvent_debt_usd(&prices);
+        }
+        let n_positions_liquidated = self
+            .cdps
+            .iter()
+            .map(CdpRuntime::n_liquidated)
+            .chain(self.perps.iter().map(PerpRuntime::n_liquidated))
+            .chain(self.vaults.iter().map(VaultRuntime::n_liquidated))
+            .sum::<u64>();
         let (peak_block, peak) = self
             .blocks
             .iter()
@@ -709,7 +923,8 @@ impl Simulation {
                 .iter()
                 .flatten()
                 .filter(|&&hit| hit)
-                .count() as u64,
+                .count() as u64
+                + n_positions_liquidated,
             collateral_seized_usd: self.totals.collateral_seized_usd,
             debt_repaid_usd: self.totals.debt_repaid_usd,
             bonus_usd: self.totals.bonus_usd,
@@ -728,6 +943,7 @@ impl Simulation {
                 .blocks
                 .last()
                 .map_or(0, |record| u64::from(record.n_liquidatable)),
+            mechanisms: self.mechanism_totals(),
         }
         .summary()
     }
@@ -794,6 +1010,7 @@ pub(crate) struct SummaryParts<'a> {
     pub seized_per_block: &'a mut dyn Iterator<Item = (u64, f64)>,
     pub stop_reason: StopReason,
     pub n_liquidatable_at_stop: u64,
+    pub mechanisms: MechanismTotals,
 }
 
 impl SummaryParts<'_> {
@@ -855,6 +1072,16 @@ impl SummaryParts<'_> {
             blocks_simulated: self.blocks_run,
             stop_reason: self.stop_reason,
             n_liquidatable_at_stop: self.n_liquidatable_at_stop,
+            bad_debt_uncovered_usd: self.mechanisms.bad_debt_uncovered_usd,
+            insurance_drawdown_usd: self.mechanisms.insurance_drawdown_usd,
+            backstop_drawdown_usd: self.mechanisms.backstop_drawdown_usd,
+            auctions_started: self.mechanisms.auctions_started,
+            auctions_settled: self.mechanisms.auctions_settled,
+            absorbs: self.mechanisms.absorbs,
+            backstop_takeovers: self.mechanisms.backstop_takeovers,
+            adl_events: self.mechanisms.adl_events,
+            liquidations_deferred: self.mechanisms.liquidations_deferred,
+            hedge_volume_usd: self.mechanisms.hedge_volume_usd,
         }
     }
 }
@@ -874,9 +1101,14 @@ pub(crate) fn first_move_block(path: &ReferencePath) -> Option<u64> {
 }
 
 #[derive(Debug, Default)]
-struct BlockOutcome {
+pub(crate) struct BlockOutcome {
     n_liquidations: u32,
+    /// Every event (liquidations and sales), hedge trades and unwinds: activity that keeps the run
+    /// from settling.
+    n_actions: u32,
     n_liquidatable: u32,
+    /// A mechanism has time-driven work left (see `Simulation::mechanisms_pending`).
+    pending: bool,
     collateral_seized_usd: f64,
     debt_repaid_usd: f64,
     bonus_usd: f64,
@@ -899,12 +1131,11 @@ fn read_source(
 }
 
 fn protocol_prices(
-    protocol: &LendingProtocol,
+    oracle_of_asset: &[Option<OracleId>],
     oracle_values: &[f64],
     reference: &[f64],
 ) -> Vec<f64> {
-    protocol
-        .oracle_of_asset
+    oracle_of_asset
         .iter()
         .enumerate()
         .map(|(asset, oracle)| match oracle {
