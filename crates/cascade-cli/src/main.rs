@@ -22,6 +22,9 @@ enum Command {
     /// Monte Carlo stress test: many price paths in parallel, the distribution of bad debt and
     /// liquidations, VaR and expected shortfall.
     Stress(commands::stress::StressArgs),
+    /// Run one scenario under each liquidation mechanism, pool and circuit breaker (same seed) and
+    /// print the comparison table; also writes compare.csv and compare.json.
+    Compare(commands::compare::CompareArgs),
     /// Print the JSON Schema of scenario files (for editors' validation).
     Schema,
     /// List the built-in scenarios.
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => commands::run::run(&args),
         Command::Stress(args) => commands::stress::run(&args),
+        Command::Compare(args) => commands::compare::run(&args),
         Command::Schema => commands::schema::run(),
         Command::Scenarios => commands::scenarios::run(),
     };

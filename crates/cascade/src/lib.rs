@@ -1,6 +1,7 @@
 //! cascade: scenarios, IO and reports.
 pub mod builtin;
 pub mod columns;
+pub mod compare;
 pub mod data;
 pub mod error;
 pub mod market;

@@ -1,3 +1,4 @@
+pub mod compare;
 pub mod run;
 pub mod scenarios;
 pub mod schema;
