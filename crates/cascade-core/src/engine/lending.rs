@@ -844,7 +844,7 @@ impl Simulation {
             base: 1.0,
             assets: &prices,
         };
-        for asset in 0..prices.len() {
+        for (asset, &price) in prices.iter().enumerate() {
             let asset_id = AssetId(asset as u16);
             // A few purchases per asset and block at most: each keeper call is one.
             for _ in 0..64 {
@@ -857,13 +857,13 @@ impl Simulation {
                 {
                     break;
                 }
-                let store_front = comet.store_front_price(asset, prices[asset]);
+                let store_front = comet.store_front_price(asset, price);
                 let room = max_sale_usd_per_block - runtime.store_front_sold_usd;
                 if room <= 0.0 || store_front <= 0.0 {
                     break;
                 }
                 let max_units = inventory.min(room / store_front);
-                let pol = runtime.pol.as_ref().map(|pol| (pol, prices[asset]));
+                let pol = runtime.pol.as_ref().map(|pol| (pol, price));
                 let mut options = Vec::with_capacity(4);
                 for fraction in LIQUIDATION_FRACTIONS {
                     let units = max_units * fraction;
@@ -888,7 +888,7 @@ impl Simulation {
                     break;
                 };
                 runtime.store_front_sold_usd += cost;
-                let pol = runtime.pol.as_ref().map(|pol| (pol, prices[asset]));
+                let pol = runtime.pol.as_ref().map(|pol| (pol, price));
                 let sale_plan = self
                     .trading
                     .plan_sale(asset_id, bought, &self.reference, pol);
@@ -897,7 +897,7 @@ impl Simulation {
                     bought,
                     &sale_plan,
                     &self.reference,
-                    runtime.pol.as_mut().map(|pol| (pol, prices[asset])),
+                    runtime.pol.as_mut().map(|pol| (pol, price)),
                 );
                 runtime.pol_inventory[asset] += done.to_pol;
                 budget.spend(keeper_index, cost);
@@ -906,7 +906,7 @@ impl Simulation {
                 self.flows.keeper_proceeds_usd += done.proceeds;
                 self.flows.keeper_paid_usd += cost;
                 self.flows.keeper_gas_usd += gas_usd;
-                let value = bought * prices[asset];
+                let value = bought * price;
                 let event = LiquidationEvent {
                     block,
                     protocol: self.protocols[p].name.clone(),
@@ -923,7 +923,7 @@ impl Simulation {
                     collateral_seized_usd: value,
                     bonus_usd: value - cost,
                     protocol_fee_usd: 0.0,
-                    collateral_price: prices[asset],
+                    collateral_price: price,
                     debt_price: 1.0,
                     venue: done.venue,
                     collateral_sold: done.sold,

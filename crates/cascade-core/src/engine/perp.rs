@@ -634,14 +634,14 @@ impl Simulation {
             return;
         };
         let marks = self.perps[index].marks(&self.oracle_values);
-        for market in 0..marks.len() {
+        for (market, &mark) in marks.iter().enumerate() {
             let runtime = &mut self.perps[index];
             let asset: AssetId = runtime.exchange.markets[market].asset;
             let pool = runtime.backstop.as_mut().expect("a backstop");
             if !pool.positions.iter().any(|p| p.market == market) {
                 continue;
             }
-            pool.max_unwind_per_block = model.max_unwind_usd_per_block / marks[market];
+            pool.max_unwind_per_block = model.max_unwind_usd_per_block / mark;
             let trade = pool.planned_unwind(market);
             if trade == 0.0 {
                 continue;
