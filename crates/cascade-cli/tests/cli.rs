@@ -395,10 +395,10 @@ fn test_compare_builtin_prints_the_table_and_writes_csv_and_json() {
                 .and(predicate::str::contains("peak liq/block")),
         );
     let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 27, "a header and 26 variants");
+    assert_eq!(csv.lines().count(), 28, "a header and 27 variants");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).unwrap()).unwrap();
-    assert_eq!(json["rows"].as_array().unwrap().len(), 26);
+    assert_eq!(json["rows"].as_array().unwrap().len(), 27);
     assert_eq!(json["rows"][0]["variant"], "as written");
 }
 
@@ -416,7 +416,7 @@ fn test_compare_user_file_runs_the_lending_variants_and_bad_curves_exit_2() {
         .success();
     let json: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
     let rows = json["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 18, "as written and the 17 lending variants");
+    assert_eq!(rows.len(), 19, "as written and the 18 lending variants");
     assert!(rows
         .iter()
         .all(|r| r["scope"] == "lending" || r["scope"] == "all"));

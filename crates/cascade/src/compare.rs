@@ -238,6 +238,59 @@ pub fn variants(scenario: &Scenario, origin: &Origin) -> Result<Vec<Variant>, Sc
                 )
             },
         );
+        // Maker reads its prices through the OSM: the same stairstep auction behind a one-hour
+        // delayed feed of each collateral's oracle.
+        let mut osm = scenario.clone();
+        for protocol in &mut osm.protocols {
+            *protocol = plain(protocol);
+            protocol.mechanism = dutch(
+                CurveConfig::Stairstep {
+                    step_seconds: 90,
+                    cut: 0.99,
+                },
+                d,
+            );
+            for market in &mut protocol.markets {
+                if market.collateral.is_none() {
+                    continue;
+                }
+                let name = format!("{}-osm", market.oracle);
+                if !osm.oracles.iter().any(|o| o.name == name) {
+                    osm.oracles.push(OracleConfig {
+                        name: name.clone(),
+                        kind: OracleKindConfig::Osm,
+                        source: Some(SourceConfig::Oracle(market.oracle.clone())),
+                        sources: None,
+                        window_blocks: None,
+                        deviation: None,
+                        heartbeat_blocks: None,
+                        hop_seconds: Some(3600),
+                        latency_blocks: 0,
+                    });
+                }
+                market.oracle = name;
+            }
+        }
+        out.push(Variant {
+            name: "dutch stairstep + OSM".into(),
+            scope: "lending".into(),
+            description: "the stairstep auction reading each collateral through a one-hour OSM"
+                .into(),
+            scenario: osm,
+        });
+        let mut lending = |name: &str, description: &str, change: &dyn Fn(&mut ProtocolConfig)| {
+            let mut variant = scenario.clone();
+            for protocol in &mut variant.protocols {
+                *protocol = plain(protocol);
+                change(protocol);
+            }
+            out.push(Variant {
+                name: name.into(),
+                scope: "lending".into(),
+                description: description.into(),
+                scenario: variant,
+            });
+        };
         lending(
             "compound absorb",
             "protocol absorbs, sells from reserves at 50% of the penalty off, at most 0.1% of debt per block",
@@ -257,11 +310,11 @@ pub fn variants(scenario: &Scenario, origin: &Origin) -> Result<Vec<Variant>, Sc
         );
         lending(
             "euler discount",
-            "discount 1 - HF up to 15%, any size, 12 s cool-off",
+            "discount 1 - HF up to 15%, any size, 60 s cool-off after a liquidation",
             &|p| {
                 p.mechanism = MechanismConfig::Euler {
                     max_discount: 0.15,
-                    cool_off_seconds: 12,
+                    cool_off_seconds: 60,
                 }
             },
         );

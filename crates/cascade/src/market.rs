@@ -407,17 +407,39 @@ pub fn build_market(
             "at least one protocol is needed (a [[protocols]], [[perps]] or [[option_vaults]] table)",
         );
     }
-    unique(
-        c,
-        "protocols",
-        "name",
-        scenario
-            .protocols
-            .iter()
-            .map(|p| p.name.as_str())
-            .chain(scenario.perps.iter().map(|p| p.name.as_str()))
-            .chain(scenario.option_vaults.iter().map(|v| v.name.as_str())),
-    )?;
+    // Names are unique across protocols, perp exchanges and options vaults: reports key on them.
+    let mut seen: Vec<&str> = Vec::new();
+    let named = scenario
+        .protocols
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("protocols[{i}].name"), p.name.as_str()))
+        .chain(
+            scenario
+                .perps
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (format!("perps[{i}].name"), p.name.as_str())),
+        )
+        .chain(
+            scenario
+                .option_vaults
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("option_vaults[{i}].name"), v.name.as_str())),
+        );
+    for (field, name) in named {
+        if name.is_empty() {
+            return c.fail(field, "must not be empty");
+        }
+        if seen.contains(&name) {
+            return c.fail(
+                field,
+                format!("`{name}` is used twice; protocol, perp and vault names must be unique"),
+            );
+        }
+        seen.push(name);
+    }
     let mut protocols = Vec::with_capacity(scenario.protocols.len());
     let mut cdps = Vec::new();
     for (index, protocol) in scenario.protocols.iter().enumerate() {

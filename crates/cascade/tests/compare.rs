@@ -27,7 +27,7 @@ fn row<'a>(report: &'a CompareReport, name: &str) -> &'a CompareRow {
 fn test_every_variant_is_a_scenario_file() {
     let (scenario, origin) = load_scenario("compare").unwrap();
     let all = variants(&scenario, &origin).unwrap();
-    assert_eq!(all.len(), 26);
+    assert_eq!(all.len(), 27);
     for variant in &all {
         let text = toml::to_string(&variant.scenario).unwrap();
         let parsed = parse_scenario(&text, Path::new("variant.toml")).unwrap();
@@ -51,7 +51,12 @@ fn test_builtin_compare_is_deterministic_and_every_mechanism_acts() {
         row(&report, "as written").equilibrium_price,
         row(&report, "fixed spread 50%").equilibrium_price
     );
-    for name in ["dutch linear", "dutch stairstep", "dutch exponential"] {
+    for name in [
+        "dutch linear",
+        "dutch stairstep",
+        "dutch exponential",
+        "dutch stairstep + OSM",
+    ] {
         assert!(row(&report, name).auctions_started > 0, "{name}");
     }
     assert!(row(&report, "compound absorb").absorbs > 0);
