@@ -34,7 +34,8 @@ pub struct PerpMarketModel {
 /// Funding, paid every `interval_seconds` by each position: `size * mark * rate` with
 /// `rate = funding_rate(premium, interest_rate, clamp)` (`mechanism::perp`) and
 /// `premium = (best venue price - mark) / mark`. The exchange's insurance fund is the counterparty of
-/// any imbalance between longs and shorts.
+/// any imbalance between longs and shorts: it receives what payers pay beyond what receivers are
+/// owed, and adds what it can when they are owed more (receivers then share what there is).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FundingModel {
     pub interval_seconds: u64,

@@ -32,7 +32,8 @@ use cascade_core::option_vault::{
 };
 use cascade_core::oracle::{OracleKind, OracleModel, PriceSource};
 use cascade_core::perp_exchange::{
-    generate_perp_accounts, MarginMode, PerpExchange, PerpGeneratorModel, PerpMarketModel,
+    generate_perp_accounts, FundingModel, MarginMode, PerpExchange, PerpGeneratorModel,
+    PerpMarketModel,
 };
 use cascade_core::price_path::ReferencePath;
 use cascade_core::report::{EventKind, Summary};
@@ -751,6 +752,46 @@ fn test_perp_backstop_takes_over_and_cross_margin_runs() {
     assert_eq!(backstop.bad_debt_uncovered_usd, 0.0);
     let cross = run(&perp_market(true, false, MarginMode::Cross));
     assert!(cross.summary().n_liquidations > 0);
+}
+
+#[test]
+fn test_funding_moves_money_between_positions_and_the_fund_only() {
+    // A gentle 1% fall (nobody is liquidated at 2x) with funding every minute: whatever the
+    // positions pay, the insurance fund (the counterparty of the long/short imbalance) receives.
+    let mut market = perp_market(false, false, MarginMode::Isolated);
+    market.assets[0].path = ReferencePath::LinearCrash {
+        initial_price: ETH_PRICE,
+        start_block: 5,
+        duration_blocks: 60,
+        drop: 0.01,
+    };
+    let exchange = &mut market.perps[0];
+    exchange.funding = Some(FundingModel {
+        interval_seconds: 60,
+        interest_rate: 0.0001,
+        clamp: 0.0005,
+    });
+    for account in &mut exchange.accounts {
+        let notional: f64 = account
+            .positions
+            .iter()
+            .map(|p| p.size.abs() * ETH_PRICE)
+            .sum();
+        account.collateral = notional / 2.0;
+    }
+    let before: f64 =
+        exchange.accounts.iter().map(|a| a.collateral).sum::<f64>() + exchange.insurance_fund_usd;
+    let simulation = run(&market);
+    assert_eq!(simulation.summary().n_liquidations, 0);
+    let after: f64 = simulation.perps()[0]
+        .accounts
+        .iter()
+        .map(|a| a.collateral)
+        .sum::<f64>()
+        + simulation.perp_insurance_balances()[0];
+    let paid = (simulation.perp_insurance_balances()[0] - 2_000.0).abs();
+    assert!(paid > 0.0, "funding was paid");
+    assert!(close(before, after, 1e-12), "{before} vs {after}");
 }
 
 fn options_market(hedge: bool) -> Market {

@@ -417,6 +417,11 @@ impl Simulation {
         self.perps.iter().map(|runtime| &runtime.exchange).collect()
     }
 
+    /// Each perp exchange's insurance fund balance now.
+    pub fn perp_insurance_balances(&self) -> Vec<f64> {
+        self.perps.iter().map(|r| r.insurance.balance).collect()
+    }
+
     /// The options vaults as they are now (writers' collateral and open shorts).
     pub fn option_vaults(&self) -> Vec<&OptionVault> {
         self.vaults.iter().map(|runtime| &runtime.vault).collect()

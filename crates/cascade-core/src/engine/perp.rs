@@ -11,8 +11,8 @@ use crate::mechanism::backstop::{
     should_backstop, BackstopPool, InsuranceFund, ProtocolOwnedLiquidity,
 };
 use crate::mechanism::perp::{
-    funding_payment, funding_rate, liquidate_cross, liquidate_isolated, IsolatedPosition,
-    MarginTiers, PartialLiquidationState, PerpLiquidationFill,
+    funding_payment, funding_rate, liquidate_cross, liquidate_isolated, mark_price,
+    IsolatedPosition, MarginTiers, MarkPriceInputs, PartialLiquidationState, PerpLiquidationFill,
 };
 use crate::perp_exchange::{MarginMode, PerpExchange};
 use crate::report::{EventKind, LiquidationEvent};
@@ -36,6 +36,10 @@ pub(crate) struct PerpRuntime {
     pub breakers: BreakerRuntime,
     liquidated: Vec<bool>,
     last_funding: u64,
+    /// Per market: the funding rate paid at the last funding.
+    last_rates: Vec<f64>,
+    /// Per market: this block's mark prices (empty before the first liquidation phase).
+    current_marks: Vec<f64>,
 }
 
 impl PerpRuntime {
@@ -60,17 +64,28 @@ impl PerpRuntime {
             breakers: BreakerRuntime::new(exchange.breakers, listed, block_time_seconds),
             liquidated: vec![false; exchange.accounts.len()],
             last_funding: 0,
+            last_rates: vec![0.0; exchange.markets.len()],
+            current_marks: Vec::new(),
             exchange: exchange.clone(),
         }
     }
 
-    /// Mark prices by market.
-    pub fn marks(&self, oracle_values: &[f64]) -> Vec<f64> {
+    /// Index prices by market: what each market's oracle shows.
+    fn index_prices(&self, oracle_values: &[f64]) -> Vec<f64> {
         self.exchange
             .markets
             .iter()
             .map(|m| oracle_values[m.oracle.index()])
             .collect()
+    }
+
+    /// This block's mark prices by market (the index prices before the first liquidation phase).
+    pub fn marks(&self, oracle_values: &[f64]) -> Vec<f64> {
+        if self.current_marks.is_empty() {
+            self.index_prices(oracle_values)
+        } else {
+            self.current_marks.clone()
+        }
     }
 
     /// Mark prices by asset (0 for assets without a market), for the breakers.
@@ -187,8 +202,10 @@ impl Simulation {
     /// One perp exchange's block.
     pub(super) fn run_perp(&mut self, block: u64, index: usize, outcome: &mut BlockOutcome) {
         let now = self.now(block);
-        let marks = self.perps[index].marks(&self.oracle_values);
-        self.pay_funding(index, &marks, now);
+        let index_prices = self.perps[index].index_prices(&self.oracle_values);
+        self.pay_funding(index, &index_prices, now);
+        let marks = self.perp_marks(index, &index_prices, now);
+        self.perps[index].current_marks = marks.clone();
         let runtime = &self.perps[index];
         let multiplier = runtime.breakers.margin_multiplier(now);
         let mut candidates: Vec<(f64, usize)> = runtime
@@ -216,6 +233,33 @@ impl Simulation {
         }
     }
 
+    /// The mark prices: the index, or with funding Binance's median of the index carried by the
+    /// last funding rate to the next funding, the index, and the best venue price
+    /// (`perp::mark_price`, no basis average).
+    fn perp_marks(&self, index: usize, index_prices: &[f64], now: u64) -> Vec<f64> {
+        let runtime = &self.perps[index];
+        let Some(funding) = runtime.exchange.funding else {
+            return index_prices.to_vec();
+        };
+        runtime
+            .exchange
+            .markets
+            .iter()
+            .enumerate()
+            .map(|(m, market)| {
+                mark_price(&MarkPriceInputs {
+                    index_price: index_prices[m],
+                    last_funding_rate: runtime.last_rates[m],
+                    time_to_next_funding: (runtime.last_funding + funding.interval_seconds)
+                        .saturating_sub(now) as f64,
+                    funding_interval: funding.interval_seconds as f64,
+                    basis_average: 0.0,
+                    last_price: self.trading.best_spot(market.asset, &self.reference),
+                })
+            })
+            .collect()
+    }
+
     fn pay_funding(&mut self, index: usize, marks: &[f64], now: u64) {
         let runtime = &self.perps[index];
         let Some(funding) = runtime.exchange.funding else {
@@ -236,7 +280,31 @@ impl Simulation {
             })
             .collect();
         let runtime = &mut self.perps[index];
-        let mut net = 0.0;
+        // Payers pay in full; receivers share what payers paid plus what the fund can add (the fund
+        // is the counterparty of any imbalance between longs and shorts): funding creates no money.
+        let (mut paid, mut owed) = (0.0, 0.0);
+        for account in &runtime.exchange.accounts {
+            for position in &account.positions {
+                let payment = funding_payment(
+                    position.size,
+                    marks[position.market],
+                    rates[position.market],
+                );
+                if payment > 0.0 {
+                    paid += payment;
+                } else {
+                    owed -= payment;
+                }
+            }
+        }
+        let from_fund = (owed - paid)
+            .max(0.0)
+            .min(runtime.insurance.balance.max(0.0));
+        let share = if owed > 0.0 {
+            ((paid + from_fund) / owed).min(1.0)
+        } else {
+            0.0
+        };
         for account in &mut runtime.exchange.accounts {
             for position in &account.positions {
                 let payment = funding_payment(
@@ -244,15 +312,18 @@ impl Simulation {
                     marks[position.market],
                     rates[position.market],
                 );
-                account.collateral -= payment;
-                net += payment;
+                account.collateral -= if payment > 0.0 {
+                    payment
+                } else {
+                    payment * share
+                };
             }
         }
-        // The fund is the counterparty of any imbalance between longs and shorts.
-        if net >= 0.0 {
-            runtime.insurance.contribute(net);
-        } else {
-            runtime.insurance.cover(-net);
+        runtime.last_rates = rates;
+        if from_fund > 0.0 {
+            runtime.insurance.cover(from_fund);
+        } else if paid > owed {
+            runtime.insurance.contribute(paid - owed);
         }
         runtime.last_funding = now;
     }
