@@ -650,6 +650,41 @@ fn test_hole_limits_live_auctions_and_spreads_the_kicks() {
     assert!(limited.liquidations_deferred > 0);
 }
 
+#[test]
+fn test_clipper_stop_levels_hold_back_every_auction() {
+    let stairstep = PriceCurve::StairstepExponentialDecrease {
+        step: 90,
+        cut: 0.99,
+    };
+    let with_level = |level: StopLevel| {
+        let mut market = cdp_market(stairstep, f64::INFINITY);
+        for ilk in &mut market.cdps[0].ilks {
+            ilk.stopped = level;
+        }
+        let simulation = run(&market);
+        check_conservation(&simulation, &format!("{level:?}"));
+        let takes = simulation
+            .events()
+            .iter()
+            .filter(|e| e.kind == EventKind::AuctionTake)
+            .count();
+        (simulation.summary(), takes)
+    };
+    let (running, running_takes) = with_level(StopLevel::Running);
+    assert!(running.auctions_started > 0 && running_takes > 0);
+    // Every level from 1 up forbids `kick` (2 also `redo`, 3 also `take`): set for the whole run,
+    // bark fails and nothing is liquidated.
+    for level in [StopLevel::NoKick, StopLevel::NoRedo, StopLevel::NoTake] {
+        let (stopped, takes) = with_level(level);
+        assert_eq!(
+            (stopped.auctions_started, stopped.n_liquidations, takes),
+            (0, 0, 0),
+            "{level:?}"
+        );
+        assert!(stopped.n_liquidatable_at_stop > 0, "{level:?}");
+    }
+}
+
 fn perp_market(adl: bool, backstop: bool, mode: MarginMode) -> Market {
     let mut exchange = PerpExchange {
         name: "perps".into(),
