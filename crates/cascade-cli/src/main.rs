@@ -29,6 +29,9 @@ enum Command {
     Heatmap(Box<commands::heatmap::HeatmapArgs>),
     /// Write a synthetic position book from a scenario's generator.
     Generate(commands::generate::GenerateArgs),
+    /// Run one scenario under each liquidation mechanism, pool and circuit breaker (same seed) and
+    /// print the comparison table; also writes compare.csv and compare.json.
+    Compare(commands::compare::CompareArgs),
     /// Print the JSON Schema of scenario files (for editors' validation).
     Schema,
     /// List the built-in scenarios.
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => commands::sweep::run(&args),
         Command::Heatmap(args) => commands::heatmap::run(&args),
         Command::Generate(args) => commands::generate::run(&args),
+        Command::Compare(args) => commands::compare::run(&args),
         Command::Schema => commands::schema::run(),
         Command::Scenarios => commands::scenarios::run(),
     };

@@ -654,3 +654,68 @@ fn test_sweep_writes_its_table_and_rejects_bad_grids() {
     }
     assert!(!bad_out.exists());
 }
+
+#[test]
+fn test_compare_builtin_prints_the_table_and_writes_csv_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cmp");
+    cascade()
+        .args(["compare", "--threads", "2", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("dutch stairstep")
+                .and(predicate::str::contains("breaker: rate limit"))
+                .and(predicate::str::contains("perps: fund + ADL"))
+                .and(predicate::str::contains("options: no hedging"))
+                .and(predicate::str::contains("peak liq/block")),
+        );
+    let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 28, "a header and 27 variants");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).unwrap()).unwrap();
+    assert_eq!(json["rows"].as_array().unwrap().len(), 27);
+    assert_eq!(json["rows"][0]["variant"], "as written");
+}
+
+#[test]
+fn test_compare_user_file_runs_the_lending_variants_and_bad_curves_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "small.toml", VALID);
+    let out = dir.path().join("cmp");
+    let assert = cascade()
+        .arg("compare")
+        .arg(&scenario)
+        .args(["--json", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 19, "as written and the 18 lending variants");
+    assert!(rows
+        .iter()
+        .all(|r| r["scope"] == "lending" || r["scope"] == "all"));
+
+    let bad = VALID.replacen(
+        "name = \"lending\"",
+        "name = \"lending\"\nmechanism = { kind = \"dutch_auction\", curve = { kind = \"stairstep\", step_seconds = 90, cut = 1.0 } }",
+        1,
+    );
+    let scenario = write(dir.path(), "bad.toml", &bad);
+    let out = dir.path().join("bad-out");
+    let assert = cascade()
+        .arg("compare")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("protocols[0].mechanism.curve.cut") && stderr.contains("never decays"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}

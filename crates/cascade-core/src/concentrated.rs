@@ -26,7 +26,7 @@
 //! arbitrageurs') moves the price to the limit for free, as a v3 pool's price moves through empty
 //! ticks.
 
-use crate::venue::{ArbitrageTrade, SaleQuote};
+use crate::venue::{ArbitrageTrade, PurchaseQuote, SaleQuote};
 
 /// `ln(1.0001) / 2` (one tick is a factor 1.0001 in price, sqrt(1.0001) in sqrt price), split so
 /// that `n * HALF_LN_TICK_HI` is exact for every `|n| < 2^21`: the high part has 32 significant
@@ -334,6 +334,59 @@ impl ConcentratedLiquidityPool {
     }
 
     /// Buys base with `quote_in`; returns the fill.
+    /// What buying `base_out` (exact output, quote for base, price up) would cost: the smallest
+    /// quote input whose exact-input swap pays at least `base_out`, found by bisection on the
+    /// monotone input-output curve (to 1e-12 relative), capped at what the pool's liquidity holds.
+    pub fn quote_buy(&self, base_out: f64) -> PurchaseQuote {
+        let wanted = base_out.max(0.0);
+        if wanted == 0.0 {
+            return PurchaseQuote::default();
+        }
+        let out_for = |quote_in: f64| self.simulate(false, quote_in, f64::INFINITY).0;
+        // Grow an upper bound until it buys enough or the pool's liquidity runs out.
+        let mut high = wanted * self.price().max(f64::MIN_POSITIVE) * 1.01;
+        let mut fill = out_for(high);
+        let mut rounds = 0;
+        while fill.amount_out < wanted && fill.amount_in >= high * (1.0 - 1e-12) && rounds < 200 {
+            high *= 2.0;
+            fill = out_for(high);
+            rounds += 1;
+        }
+        if fill.amount_out < wanted {
+            // The pool holds less than asked: everything there is, for what it costs.
+            return PurchaseQuote {
+                base_bought: fill.amount_out,
+                quote_paid: fill.amount_in,
+            };
+        }
+        let mut low = 0.0;
+        for _ in 0..200 {
+            if high - low <= high * 1e-12 {
+                break;
+            }
+            let middle = 0.5 * (low + high);
+            if out_for(middle).amount_out >= wanted {
+                high = middle;
+            } else {
+                low = middle;
+            }
+        }
+        let fill = out_for(high);
+        PurchaseQuote {
+            base_bought: fill.amount_out,
+            quote_paid: fill.amount_in,
+        }
+    }
+
+    /// Buys `base_out` (see [`quote_buy`](Self::quote_buy)).
+    pub fn buy(&mut self, base_out: f64) -> PurchaseQuote {
+        let quote = self.quote_buy(base_out);
+        if quote.quote_paid > 0.0 {
+            self.swap_exact_in(false, quote.quote_paid, f64::INFINITY);
+        }
+        quote
+    }
+
     pub fn buy_with_quote(&mut self, quote_in: f64) -> SwapFill {
         self.swap_exact_in(false, quote_in, f64::INFINITY)
     }

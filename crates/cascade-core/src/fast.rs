@@ -35,7 +35,7 @@ use crate::ids::AssetId;
 use crate::lending::{AaveRules, LendingProtocol, RiskParams};
 use crate::oracle::{OracleState, PriceSource};
 use crate::price_path::ReferencePath;
-use crate::report::{StopReason, Summary};
+use crate::report::{MechanismTotals, StopReason, Summary};
 
 /// Why a market is outside the fast path's subset.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +99,21 @@ impl SortedBook {
     /// fast path's subset.
     pub fn new(market: &Market) -> Result<Self, NotApplicable> {
         let fail = |reason: String| Err(NotApplicable(reason));
+        if !market.cdps.is_empty() || !market.perps.is_empty() || !market.option_vaults.is_empty() {
+            return fail(
+                "it covers lending protocols only (the scenario has CDP vaults, perps or options \
+                 vaults)"
+                    .into(),
+            );
+        }
+        if let Some(protocol) = market.protocols.iter().find(|p| !p.setup.is_plain()) {
+            return fail(format!(
+                "it covers the plain fixed spread keeper sale; protocol `{}` uses another mechanism \
+                 (`{}`), chunks, a pool or a circuit breaker",
+                protocol.name,
+                protocol.setup.mechanism.name()
+            ));
+        }
         if market.protocols.len() != 1 {
             return fail(format!(
                 "it needs exactly one protocol, the scenario has {}",
@@ -633,6 +648,10 @@ pub fn run_fast(
         seized_per_block: &mut seized_per_block,
         stop_reason,
         n_liquidatable_at_stop: u64::from(n_liquidatable_last),
+        mechanisms: MechanismTotals {
+            bad_debt_uncovered_usd: totals.bad_debt_usd,
+            ..MechanismTotals::default()
+        },
     }
     .summary();
     Ok(FastOutcome {

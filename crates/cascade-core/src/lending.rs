@@ -3,6 +3,7 @@
 //! rules in the contracts' integer arithmetic; the tests check that the two agree.
 
 use crate::ids::{AccountId, AssetId, OracleId};
+use crate::setup::LendingSetup;
 
 pub use crate::exact::AaveRules;
 
@@ -66,6 +67,26 @@ pub struct LiquidationPlan {
     pub debt_price: f64,
     /// The account holds no collateral at all after this call.
     pub exhausts_collateral: bool,
+    /// The bonus applied, as a fraction of the debt repaid.
+    pub bonus: f64,
+}
+
+/// The parts of a liquidation call that a mechanism sets (see [`crate::setup::LendingMechanism`]);
+/// [`LiquidationTerms::rules`] gives the protocol's own (Aave) terms.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LiquidationTerms {
+    /// Bonus as a fraction of the debt repaid; `None`: the collateral's `liquidation_bonus`.
+    pub bonus: Option<f64>,
+    /// Protocol's share of the bonus; `None`: the collateral's `protocol_fee`.
+    pub protocol_fee: Option<f64>,
+    /// The whole debt may be repaid in one call, whatever the health factor.
+    pub close_in_full: bool,
+    /// Health factors are divided by this (>= 1): a stepped-up margin requirement of a breaker.
+    pub margin_multiplier: f64,
+    /// At most this much debt (debt asset units) may be repaid by this call (chunks, rate limits).
+    pub max_debt: f64,
+    /// Whether v3.3's dust rule applies (Aave's own terms; Morpho and Euler have none).
+    pub dust_rule: bool,
 }
 
 impl LiquidationPlan {
@@ -95,6 +116,9 @@ pub struct LendingProtocol {
     debt: Vec<f64>,
     /// Per account: a label for reports (empty: the account index is used).
     pub labels: Vec<String>,
+    /// How the engine liquidates this protocol (mechanism, pools, breakers); the default is the fixed
+    /// spread keeper sale under `rules`.
+    pub setup: LendingSetup,
 }
 
 impl LendingProtocol {
@@ -116,7 +140,32 @@ impl LendingProtocol {
             collateral: Vec::new(),
             debt: Vec::new(),
             labels: Vec::new(),
+            setup: LendingSetup::default(),
         }
+    }
+
+    /// The protocol's own terms: its bonus and fee, its close factor, no breaker.
+    pub fn rules_terms(&self) -> LiquidationTerms {
+        LiquidationTerms {
+            bonus: None,
+            protocol_fee: None,
+            close_in_full: self.close_in_full,
+            margin_multiplier: 1.0,
+            max_debt: f64::INFINITY,
+            dust_rule: true,
+        }
+    }
+
+    /// Empties an account (a takeover or an absorb) and returns its collateral and debt rows as they
+    /// were.
+    pub fn clear_account(&mut self, account: AccountId) -> (Vec<f64>, Vec<f64>) {
+        let start = account.index() * self.n_assets;
+        let range = start..start + self.n_assets;
+        let collateral = self.collateral[range.clone()].to_vec();
+        let debt = self.debt[range.clone()].to_vec();
+        self.collateral[range.clone()].fill(0.0);
+        self.debt[range].fill(0.0);
+        (collateral, debt)
     }
 
     /// Adds an account with the given balances (one per asset) and returns its id.
@@ -214,16 +263,48 @@ impl LendingProtocol {
         debt_to_cover: f64,
         prices: &[f64],
     ) -> Result<LiquidationPlan, LiquidationRefusal> {
+        self.plan_liquidation_with(
+            account,
+            collateral_asset,
+            debt_asset,
+            debt_to_cover,
+            prices,
+            &self.rules_terms(),
+        )
+    }
+
+    /// [`plan_liquidation`](Self::plan_liquidation) under a mechanism's `terms`: its bonus and fee,
+    /// its close rule, the margin multiplier of a breaker (the health factor the rules see is
+    /// `HF / margin_multiplier`) and a cap on the debt repaid.
+    pub fn plan_liquidation_with(
+        &self,
+        account: AccountId,
+        collateral_asset: AssetId,
+        debt_asset: AssetId,
+        debt_to_cover: f64,
+        prices: &[f64],
+        terms: &LiquidationTerms,
+    ) -> Result<LiquidationPlan, LiquidationRefusal> {
+        let debt_to_cover = debt_to_cover.min(terms.max_debt);
         // Refusals come in the contract's order, so that a call failing several checks gives the
         // contract's reason: `validateLiquidationCall` checks the health factor, then the
         // collateral, then the debt; a zero amount only fails later, at the burn (the
         // differential test against the v3.0 bytecode, cascade-evm-tests, checks this).
-        let health_factor = self.health_factor(account, prices);
+        let mut health_factor = self.health_factor(account, prices);
+        if terms.margin_multiplier != 1.0 {
+            health_factor /= terms.margin_multiplier;
+        }
         if health_factor >= 1.0 {
             return Err(LiquidationRefusal::Healthy);
         }
-        let params =
+        let mut params =
             self.risk_params[collateral_asset.index()].ok_or(LiquidationRefusal::NotCollateral)?;
+        if let Some(bonus) = terms.bonus {
+            params.liquidation_bonus = bonus;
+        }
+        if let Some(fee) = terms.protocol_fee {
+            params.protocol_fee = fee;
+        }
         let user_debt = self.debt_row(account)[debt_asset.index()];
         let user_collateral = self.collateral_row(account)[collateral_asset.index()];
         if user_collateral <= 0.0 {
@@ -241,7 +322,7 @@ impl LendingProtocol {
         let reserve_collateral_usd = user_collateral * collateral_price;
 
         let (close_factor, max_liquidatable_debt) = match self.rules {
-            _ if self.close_in_full => (1.0, user_debt),
+            _ if terms.close_in_full => (1.0, user_debt),
             AaveRules::V3_3 => {
                 let partial_allowed = reserve_collateral_usd
                     >= MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD_USD
@@ -287,6 +368,7 @@ impl LendingProtocol {
         let collateral_to_liquidator = collateral_seized - protocol_fee_collateral;
 
         if self.rules == AaveRules::V3_3
+            && terms.dust_rule
             && debt_repaid < user_debt
             && collateral_seized < user_collateral
         {
@@ -323,6 +405,7 @@ impl LendingProtocol {
             collateral_price,
             debt_price,
             exhausts_collateral,
+            bonus: params.liquidation_bonus,
         })
     }
 

@@ -2,6 +2,7 @@
 //! cascades. Pure and deterministic: no IO, no threads, no clock; every random draw comes from
 //! [`rng::stream_rng`]. The `cascade` crate builds a [`engine::Market`] from a scenario file and
 //! writes the reports; this crate only computes.
+pub mod cdp;
 pub mod concentrated;
 pub mod concentrated_exact;
 pub mod engine;
@@ -13,11 +14,14 @@ pub mod ids;
 pub mod lending;
 pub mod mechanism;
 pub mod metrics;
+pub mod option_vault;
 pub mod oracle;
+pub mod perp_exchange;
 pub mod positions;
 pub mod price_path;
 pub mod process;
 pub mod report;
 pub mod rng;
+pub mod setup;
 pub mod stats;
 pub mod venue;

@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 
 use crate::ids::{AssetId, OracleId, VenueId};
+use crate::mechanism::maker::OsmOracle;
 
 /// Where an oracle reads a price.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -39,6 +40,13 @@ pub enum OracleKind {
         deviation: f64,
         heartbeat_blocks: u32,
     },
+    /// Maker's Oracle Security Module (`mechanism::maker::OsmOracle`) in blocks: a `poke` is
+    /// allowed once per `hop_blocks` (aligned to multiples of it) and moves the queued value to the
+    /// current one, so protocols see the source as it was one to two hops ago.
+    Osm {
+        source: PriceSource,
+        hop_blocks: u64,
+    },
 }
 
 impl OracleKind {
@@ -48,7 +56,8 @@ impl OracleKind {
         match self {
             OracleKind::Spot { source }
             | OracleKind::Twap { source, .. }
-            | OracleKind::Push { source, .. } => read(*source),
+            | OracleKind::Push { source, .. }
+            | OracleKind::Osm { source, .. } => read(*source),
             OracleKind::Median { sources } => {
                 median(sources.iter().map(|source| read(*source)).collect())
             }
@@ -80,6 +89,8 @@ pub struct OracleState {
     pub visible: f64,
     /// The sources' value at the last update.
     source_value: f64,
+    /// For an OSM: its current and queued values.
+    osm: Option<OsmOracle>,
 }
 
 impl OracleState {
@@ -97,6 +108,12 @@ impl OracleState {
             published: std::iter::repeat_n(initial, model.latency_blocks as usize + 1).collect(),
             visible: initial,
             source_value: initial,
+            osm: match model.kind {
+                OracleKind::Osm { hop_blocks, .. } => {
+                    Some(OsmOracle::new(hop_blocks, Some(initial), 0))
+                }
+                _ => None,
+            },
         }
     }
 
@@ -139,6 +156,11 @@ impl OracleState {
                 }
                 self.last_published
             }
+            OracleKind::Osm { .. } => {
+                let osm = self.osm.as_mut().expect("an OSM oracle has its state");
+                osm.poke(Some(value), block);
+                osm.peek().unwrap_or(value)
+            }
         };
         self.published.pop_front();
         self.published.push_back(published);
@@ -159,6 +181,10 @@ impl OracleState {
         let near = |value: f64| (value / current - 1.0).abs() <= tolerance;
         let window_settled = match model.kind {
             OracleKind::Twap { .. } => self.window.iter().all(|&value| near(value)),
+            OracleKind::Osm { .. } => self
+                .osm
+                .as_ref()
+                .is_none_or(|osm| osm.peek().is_none_or(near) && osm.peep().is_none_or(near)),
             _ => true,
         };
         window_settled && self.published.iter().all(|&value| near(value)) && near(self.visible)
@@ -232,6 +258,24 @@ mod tests {
         assert_eq!(state.update(&m, 1, |_| 11.0), 10.0);
         assert_eq!(state.update(&m, 2, |_| 12.0), 10.0);
         assert_eq!(state.update(&m, 3, |_| 13.0), 11.0);
+    }
+
+    #[test]
+    fn test_osm_shows_the_previous_hop() {
+        // hop 3: pokes at blocks 3, 6, 9. The value read at block 3 becomes visible at block 6.
+        let m = model(
+            OracleKind::Osm {
+                source: PriceSource::Constant(0.0),
+                hop_blocks: 3,
+            },
+            0,
+        );
+        let mut state = OracleState::new(&m, 100.0);
+        assert_eq!(state.update(&m, 1, |_| 90.0), 100.0);
+        assert_eq!(state.update(&m, 3, |_| 80.0), 100.0); // poke: cur = 100 (queued), nxt = 80
+        assert_eq!(state.update(&m, 5, |_| 70.0), 100.0); // no poke yet
+        assert_eq!(state.update(&m, 6, |_| 70.0), 80.0); // poke: cur = 80, nxt = 70
+        assert!(!state.is_settled(&m, 1e-6));
     }
 
     #[test]

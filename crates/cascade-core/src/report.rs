@@ -30,7 +30,90 @@ impl StopReason {
     }
 }
 
-/// One liquidation call.
+/// What a [`LiquidationEvent`] records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A keeper's liquidation call (fixed spread, Morpho, Euler).
+    LiquidationCall,
+    /// Compound III: the protocol absorbed the account into its reserves.
+    Absorb,
+    /// Compound III: a keeper bought absorbed collateral from the reserves at the store-front price.
+    StoreFrontBuy,
+    /// A backstop pool took the position over.
+    BackstopTakeover,
+    /// Maker: `bark` started a Dutch auction (the keeper gets `tip + tab * chip`).
+    AuctionKick,
+    /// Maker: a keeper bought from an auction (`take`) and sold what it bought.
+    AuctionTake,
+    /// Maker: a keeper restarted an auction past `tail` or below `cusp` (`redo`) for the incentive.
+    AuctionReset,
+    /// A perp position (or a chunk of it) closed in the market by the exchange's liquidation engine.
+    PerpLiquidation,
+    /// A perp position closed against the opposite side at its bankruptcy price.
+    Adl,
+    /// An option writer's short taken over by a desk.
+    OptionTakeover,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::LiquidationCall => "liquidation_call",
+            EventKind::Absorb => "absorb",
+            EventKind::StoreFrontBuy => "store_front_buy",
+            EventKind::BackstopTakeover => "backstop_takeover",
+            EventKind::AuctionKick => "auction_kick",
+            EventKind::AuctionTake => "auction_take",
+            EventKind::AuctionReset => "auction_reset",
+            EventKind::PerpLiquidation => "perp_liquidation",
+            EventKind::Adl => "adl",
+            EventKind::OptionTakeover => "option_takeover",
+        }
+    }
+
+    /// Whether the event liquidates a position (it counts in `n_liquidations` and the liquidations
+    /// per block), as opposed to a later sale of what a protocol or an auction holds
+    /// (`StoreFrontBuy`, `AuctionTake`).
+    pub fn is_liquidation(self) -> bool {
+        !matches!(
+            self,
+            EventKind::StoreFrontBuy | EventKind::AuctionTake | EventKind::AuctionReset
+        )
+    }
+
+    /// Whether the event's collateral counts as liquidated value: what a liquidation took for good
+    /// from a position. A kick only moves the vault's collateral into an auction (what the takes buy
+    /// is the liquidated value, the rest goes back to the vault); a store-front buy sells what an
+    /// absorb already counted.
+    pub fn counts_value(self) -> bool {
+        !matches!(
+            self,
+            EventKind::StoreFrontBuy | EventKind::AuctionKick | EventKind::AuctionReset
+        )
+    }
+}
+
+/// One protocol's part of a run (what `cascade compare` shows per protocol type).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProtocolOutcome {
+    pub name: String,
+    /// `lending`, `cdp`, `perp` or `options_vault`.
+    pub kind: String,
+    pub n_liquidations: u64,
+    pub liquidated_value_usd: f64,
+    pub bad_debt_usd: f64,
+    pub bad_debt_uncovered_usd: f64,
+    pub insurance_drawdown_usd: f64,
+    pub backstop_drawdown_usd: f64,
+    pub peak_liquidations_per_block: u32,
+    pub keeper_profit_usd: f64,
+}
+
+/// One action on a position or on liquidated collateral. For a liquidation call the fields are the
+/// call's; the other kinds fill the same fields (see docs/report.md): `collateral_seized` is what
+/// left the position (or the auction, the reserves), `debt_repaid_usd` what was paid for it, and
+/// `bonus_usd = collateral_seized_usd - debt_repaid_usd`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LiquidationEvent {
     pub block: u64,
@@ -60,6 +143,7 @@ pub struct LiquidationEvent {
     pub keeper_profit_usd: f64,
     /// Debt left without collateral by this call (the account's deficit).
     pub bad_debt_usd: f64,
+    pub kind: EventKind,
 }
 
 /// The state of the market at the end of one block.
@@ -134,4 +218,39 @@ pub struct Summary {
     pub stop_reason: StopReason,
     /// Accounts still below a health factor of 1 when the run stopped.
     pub n_liquidatable_at_stop: u64,
+    /// Bad debt left after insurance funds and reserves covered what they could: the loss that falls
+    /// on lenders (or, on a perp exchange, is socialised).
+    pub bad_debt_uncovered_usd: f64,
+    /// Largest fall of the insurance funds (and Compound reserves) below their starting balance,
+    /// summed over protocols.
+    pub insurance_drawdown_usd: f64,
+    /// Largest fall of the backstop pools' equity (at reference prices) below their capital, summed.
+    pub backstop_drawdown_usd: f64,
+    /// Dutch auctions started (`bark`) and finished (tab covered or lot sold out).
+    pub auctions_started: u64,
+    pub auctions_settled: u64,
+    /// Compound III absorbs.
+    pub absorbs: u64,
+    pub backstop_takeovers: u64,
+    /// Counterparty positions closed by auto-deleveraging.
+    pub adl_events: u64,
+    /// (position, block) pairs in which a circuit breaker held back a liquidatable position.
+    pub liquidations_deferred: u64,
+    /// USD value of the options desks' hedge trades (both directions).
+    pub hedge_volume_usd: f64,
+}
+
+/// The mechanism counters of a run, added to [`Summary`].
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MechanismTotals {
+    pub bad_debt_uncovered_usd: f64,
+    pub insurance_drawdown_usd: f64,
+    pub backstop_drawdown_usd: f64,
+    pub auctions_started: u64,
+    pub auctions_settled: u64,
+    pub absorbs: u64,
+    pub backstop_takeovers: u64,
+    pub adl_events: u64,
+    pub liquidations_deferred: u64,
+    pub hedge_volume_usd: f64,
 }

@@ -28,6 +28,10 @@ pub enum Stream {
     /// A stream of their own, so that adding or removing a pegged token leaves every other asset's
     /// path unchanged (common random numbers when scenarios are compared).
     PriceDepeg = 7,
+    /// The synthetic perp position generator.
+    PerpGenerator = 8,
+    /// The synthetic option writer generator.
+    OptionGenerator = 9,
 }
 
 /// A generator for `stream` of path `path_index` of a scenario seeded with `seed`.

@@ -23,6 +23,15 @@ pub struct SaleQuote {
     pub quote_received: f64,
 }
 
+/// What a purchase from a venue costs.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PurchaseQuote {
+    /// Base units actually bought (less than asked when the venue runs out).
+    pub base_bought: f64,
+    /// Quote (USD) paid, fee included.
+    pub quote_paid: f64,
+}
+
 /// One arbitrage trade of a block, from the arbitrageur's side.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ArbitrageTrade {
@@ -77,6 +86,25 @@ impl ConstantProductPool {
         let quote = self.quote_sell(base_in);
         self.reserve_base += base_in;
         self.reserve_quote -= quote.quote_received;
+        quote
+    }
+
+    /// What buying `base_out` costs (Uniswap v2 `getAmountIn` in real numbers); at most 99.99% of the
+    /// pool's base reserve can be bought.
+    pub fn quote_buy(&self, base_out: f64) -> PurchaseQuote {
+        let out = base_out.max(0.0).min(self.reserve_base * 0.9999);
+        let quote_in = self.reserve_quote * out / ((self.reserve_base - out) * (1.0 - self.fee));
+        PurchaseQuote {
+            base_bought: out,
+            quote_paid: quote_in,
+        }
+    }
+
+    /// Buys `base_out` (see [`quote_buy`](Self::quote_buy)).
+    pub fn buy(&mut self, base_out: f64) -> PurchaseQuote {
+        let quote = self.quote_buy(base_out);
+        self.reserve_quote += quote.quote_paid;
+        self.reserve_base -= quote.base_bought;
         quote
     }
 
@@ -297,6 +325,25 @@ impl OrderBook {
         quote
     }
 
+    pub fn quote_buy(&self, base_out: f64) -> PurchaseQuote {
+        let (base_bought, _, value) = self.asks.walk_quantity(base_out.max(0.0), 1.0);
+        PurchaseQuote {
+            base_bought,
+            quote_paid: value * self.mid * (1.0 + self.taker_fee),
+        }
+    }
+
+    /// Buys `base_out` by walking the asks up; the mid moves to where the walk stopped.
+    pub fn buy(&mut self, base_out: f64) -> PurchaseQuote {
+        let (base_bought, offset, value) = self.asks.walk_quantity(base_out.max(0.0), 1.0);
+        let quote = PurchaseQuote {
+            base_bought,
+            quote_paid: value * self.mid * (1.0 + self.taker_fee),
+        };
+        self.mid *= 1.0 + offset;
+        quote
+    }
+
     /// Trades toward `reference` until the marginal price, fee included, equals it, spending at most
     /// `budget_usd`.
     pub fn arbitrage(&mut self, reference: f64, budget_usd: f64) -> ArbitrageTrade {
@@ -365,6 +412,24 @@ impl Venue {
             Venue::ConstantProduct(pool) => pool.sell(base_in),
             Venue::OrderBook(book) => book.sell(base_in),
             Venue::Concentrated(pool) => pool.sell(base_in),
+        }
+    }
+
+    /// What buying `base_out` would cost, without trading.
+    pub fn quote_buy(&self, base_out: f64) -> PurchaseQuote {
+        match self {
+            Venue::ConstantProduct(pool) => pool.quote_buy(base_out),
+            Venue::OrderBook(book) => book.quote_buy(base_out),
+            Venue::Concentrated(pool) => pool.quote_buy(base_out),
+        }
+    }
+
+    /// Buys `base_out` from the venue.
+    pub fn buy(&mut self, base_out: f64) -> PurchaseQuote {
+        match self {
+            Venue::ConstantProduct(pool) => pool.buy(base_out),
+            Venue::OrderBook(book) => book.buy(base_out),
+            Venue::Concentrated(pool) => pool.buy(base_out),
         }
     }
 

@@ -200,6 +200,9 @@ fn build_market(spec: &MarketSpec) -> Market {
             },
         ],
         protocols: vec![protocol],
+        cdps: Vec::new(),
+        perps: Vec::new(),
+        option_vaults: Vec::new(),
         keepers,
         chain: ChainModel {
             block_time_seconds: 12.0,

@@ -145,6 +145,9 @@ fn market(case: &Case) -> Market {
         venues: vec![],
         oracles: vec![eth_oracle, usdc_oracle],
         protocols: vec![protocol],
+        cdps: Vec::new(),
+        perps: Vec::new(),
+        option_vaults: Vec::new(),
         keepers: (0..case.n_keepers)
             .map(|index| KeeperModel {
                 name: format!("keeper-{index}"),

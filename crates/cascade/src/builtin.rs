@@ -15,6 +15,13 @@ pub const BUILTIN_SCENARIOS: &[(&str, &str, &str, &str)] = &[
         "ETH -15% on a full-close lending market with frictionless keepers (100,000 accounts; \
          runs on the sorted-book fast path)",
     ),
+    (
+        "compare",
+        "compare.toml",
+        include_str!("../../../scenarios/compare.toml"),
+        "ETH -25% in two minutes on a lending market, a perp exchange and an options vault sharing \
+         two venues: the input of `cascade compare`",
+    ),
 ];
 
 /// The TOML text of a built-in scenario.

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use cascade_core::cdp::{CdpProtocol, DutchAuctionModel};
 use cascade_core::concentrated::{
     nearest_usable_tick, price_at_tick, symmetric_bands, LiquidityRange,
 };
@@ -13,8 +14,26 @@ use cascade_core::engine::{
 use cascade_core::generator::{generate_accounts, CollateralChoice, DebtChoice, GeneratorModel};
 use cascade_core::ids::{AssetId, OracleId, VenueId};
 use cascade_core::lending::{AaveRules, LendingProtocol, RiskParams};
+use cascade_core::mechanism::backstop::HYPERLIQUID_BACKSTOP_FRACTION;
+use cascade_core::mechanism::breaker::{
+    GracePeriodConfig, LiquidationCapacityConfig, VelocityMarginConfig, VolatilityFloorConfig,
+};
+use cascade_core::mechanism::maker::{ClipperConfig, PriceCurve, StopLevel};
+use cascade_core::mechanism::options::{OptionHolding, OptionKind, OptionStress};
+use cascade_core::mechanism::perp::{CooldownRule, MarginTiers, PartialLiquidationConfig};
+use cascade_core::option_vault::{
+    generate_writers, MarketMakerModel, OptionVault, WriterGeneratorModel,
+};
 use cascade_core::oracle::{OracleKind, OracleModel, PriceSource};
+use cascade_core::perp_exchange::{
+    generate_perp_accounts, FundingModel, MarginMode, PerpExchange, PerpGeneratorModel,
+    PerpMarketModel,
+};
 use cascade_core::price_path::ReferencePath;
+use cascade_core::setup::{
+    BackstopModel, BreakerModels, GracePeriodModel, InsuranceFundModel, LendingMechanism,
+    LendingSetup, PolModel, PriceFloorModel, VolatilityMarginModel,
+};
 use cascade_core::venue::{
     ConcentratedLiquidityPool, ConstantProductPool, DepthLadder, OrderBook, Venue,
 };
@@ -309,6 +328,9 @@ pub fn build_market(
             forbid(oracle.deviation.is_some(), "deviation")?;
             forbid(oracle.heartbeat_blocks.is_some(), "heartbeat_blocks")?;
         }
+        if oracle.kind != OracleKindConfig::Osm {
+            forbid(oracle.hop_seconds.is_some(), "hop_seconds")?;
+        }
         let kind = match oracle.kind {
             OracleKindConfig::Spot => OracleKind::Spot { source: single()? },
             OracleKindConfig::Twap => {
@@ -358,6 +380,21 @@ pub fn build_market(
                     heartbeat_blocks,
                 }
             }
+            OracleKindConfig::Osm => {
+                let hop_seconds = oracle.hop_seconds.unwrap_or(3600);
+                if hop_seconds == 0 {
+                    return c.fail(
+                        field("hop_seconds"),
+                        "must be at least 1 (Maker's OSM waits 3600 seconds between pokes)",
+                    );
+                }
+                let hop_blocks =
+                    ((hop_seconds as f64 / simulation.block_time_seconds).round() as u64).max(1);
+                OracleKind::Osm {
+                    source: single()?,
+                    hop_blocks,
+                }
+            }
         };
         oracles.push(OracleModel {
             name: oracle.name.clone(),
@@ -367,21 +404,94 @@ pub fn build_market(
     }
 
     // Protocols.
-    if scenario.protocols.is_empty() {
-        return c.fail("protocols", "at least one protocol is needed");
+    if scenario.protocols.is_empty()
+        && scenario.perps.is_empty()
+        && scenario.option_vaults.is_empty()
+    {
+        return c.fail(
+            "protocols",
+            "at least one protocol is needed (a [[protocols]], [[perps]] or [[option_vaults]] table)",
+        );
     }
-    unique(
-        c,
-        "protocols",
-        "name",
-        scenario.protocols.iter().map(|p| p.name.as_str()),
-    )?;
+    // Names are unique across protocols, perp exchanges and options vaults: reports key on them.
+    let mut seen: Vec<&str> = Vec::new();
+    let named = scenario
+        .protocols
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("protocols[{i}].name"), p.name.as_str()))
+        .chain(
+            scenario
+                .perps
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (format!("perps[{i}].name"), p.name.as_str())),
+        )
+        .chain(
+            scenario
+                .option_vaults
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("option_vaults[{i}].name"), v.name.as_str())),
+        );
+    for (field, name) in named {
+        if name.is_empty() {
+            return c.fail(field, "must not be empty");
+        }
+        if seen.contains(&name) {
+            return c.fail(
+                field,
+                format!("`{name}` is used twice; protocol, perp and vault names must be unique"),
+            );
+        }
+        seen.push(name);
+    }
     let mut protocols = Vec::with_capacity(scenario.protocols.len());
+    let mut cdps = Vec::new();
     for (index, protocol) in scenario.protocols.iter().enumerate() {
-        protocols.push(build_protocol(
+        let mut lending = build_protocol(
             c,
             index,
             protocol,
+            &symbols,
+            &oracle_names,
+            &initial_prices,
+            seed,
+        )?;
+        let field = |name: &str| format!("protocols[{index}].{name}");
+        lending.setup = build_setup(c, &field(""), protocol)?;
+        match &protocol.mechanism {
+            MechanismConfig::DutchAuction(auction) => {
+                let (model, debt_asset) =
+                    build_auction(c, &field("mechanism."), auction, &lending, &symbols)?;
+                cdps.push(CdpProtocol::from_lending(
+                    &lending,
+                    debt_asset,
+                    &model,
+                    &initial_prices,
+                ));
+            }
+            _ => protocols.push(lending),
+        }
+    }
+    let mut perps = Vec::with_capacity(scenario.perps.len());
+    for (index, perp) in scenario.perps.iter().enumerate() {
+        perps.push(build_perp(
+            c,
+            index,
+            perp,
+            &symbols,
+            &oracle_names,
+            &initial_prices,
+            seed,
+        )?);
+    }
+    let mut option_vaults = Vec::with_capacity(scenario.option_vaults.len());
+    for (index, vault) in scenario.option_vaults.iter().enumerate() {
+        option_vaults.push(build_option_vault(
+            c,
+            index,
+            vault,
             &symbols,
             &oracle_names,
             &initial_prices,
@@ -447,6 +557,9 @@ pub fn build_market(
         venues,
         oracles,
         protocols,
+        cdps,
+        perps,
+        option_vaults,
         keepers,
         chain: ChainModel {
             block_time_seconds: simulation.block_time_seconds,
@@ -468,6 +581,7 @@ fn kind_name(kind: OracleKindConfig) -> &'static str {
         OracleKindConfig::Twap => "twap",
         OracleKindConfig::Median => "median",
         OracleKindConfig::Push => "push",
+        OracleKindConfig::Osm => "osm",
     }
 }
 
@@ -1101,4 +1215,748 @@ pub fn read_scenario(file: &Path) -> Result<(Scenario, Origin), ScenarioError> {
             base_dir,
         },
     ))
+}
+
+/// A lending protocol's mechanism, pools and breakers. `prefix` is the protocol's field path with
+/// a trailing dot (`protocols[0].`).
+fn build_setup(
+    c: &Checker,
+    prefix: &str,
+    protocol: &ProtocolConfig,
+) -> Result<LendingSetup, ScenarioError> {
+    let f = |name: &str| format!("{prefix}{name}");
+    let mechanism = match &protocol.mechanism {
+        MechanismConfig::FixedSpread | MechanismConfig::DutchAuction(_) => {
+            LendingMechanism::FixedSpread
+        }
+        MechanismConfig::Morpho => LendingMechanism::Morpho,
+        MechanismConfig::Euler {
+            max_discount,
+            cool_off_seconds,
+        } => {
+            let max_discount = c.fraction(&f("mechanism.max_discount"), *max_discount, false)?;
+            if max_discount <= 0.0 {
+                return c.fail(
+                    f("mechanism.max_discount"),
+                    "must be above 0: with no discount no liquidator would ever act (Euler uses 0.15 to 0.2)",
+                );
+            }
+            LendingMechanism::Euler {
+                max_discount,
+                cool_off_seconds: *cool_off_seconds,
+            }
+        }
+        MechanismConfig::CompoundAbsorb {
+            store_front_price_factor,
+            initial_reserves_usd,
+            target_reserves_usd,
+            max_sale_usd_per_block,
+        } => LendingMechanism::CompoundAbsorb {
+            store_front_price_factor: c.fraction(
+                &f("mechanism.store_front_price_factor"),
+                *store_front_price_factor,
+                true,
+            )?,
+            initial_reserves_usd: c
+                .non_negative(&f("mechanism.initial_reserves_usd"), *initial_reserves_usd)?,
+            target_reserves_usd: c
+                .non_negative(&f("mechanism.target_reserves_usd"), *target_reserves_usd)?,
+            max_sale_usd_per_block: c.positive(
+                &f("mechanism.max_sale_usd_per_block"),
+                *max_sale_usd_per_block,
+            )?,
+        },
+    };
+    let chunks = match &protocol.chunks {
+        Some(chunks) => Some(build_chunks(c, &f("chunks."), chunks)?),
+        None => None,
+    };
+    let insurance_fund = match &protocol.insurance_fund {
+        Some(fund) => Some(InsuranceFundModel {
+            initial_usd: c.non_negative(&f("insurance_fund.initial_usd"), fund.initial_usd)?,
+        }),
+        None => None,
+    };
+    let backstop = match &protocol.backstop {
+        Some(backstop) => Some(build_backstop(c, &f("backstop."), backstop, 1.0, 10.0)?),
+        None => None,
+    };
+    let protocol_owned_liquidity = match &protocol.protocol_owned_liquidity {
+        Some(pol) => Some(build_pol(c, &f("protocol_owned_liquidity."), pol)?),
+        None => None,
+    };
+    let breakers = match &protocol.breakers {
+        Some(breakers) => build_breakers(c, &f("breakers."), breakers)?,
+        None => BreakerModels::default(),
+    };
+    if matches!(protocol.mechanism, MechanismConfig::CompoundAbsorb { .. }) && backstop.is_some() {
+        return c.fail(
+            f("backstop"),
+            "does not combine with compound_absorb: the protocol itself absorbs every liquidatable account",
+        );
+    }
+    if matches!(protocol.mechanism, MechanismConfig::DutchAuction(_))
+        && (chunks.is_some() || insurance_fund.is_some() || backstop.is_some())
+    {
+        return c.fail(
+            f("mechanism"),
+            "dutch_auction vaults take breakers and protocol_owned_liquidity, not chunks, insurance_fund or backstop (Hole/hole limit the auctions instead)",
+        );
+    }
+    Ok(LendingSetup {
+        mechanism,
+        chunks,
+        insurance_fund,
+        backstop,
+        protocol_owned_liquidity,
+        breakers,
+    })
+}
+
+fn build_chunks(
+    c: &Checker,
+    prefix: &str,
+    chunks: &ChunksConfig,
+) -> Result<PartialLiquidationConfig, ScenarioError> {
+    let f = |name: &str| format!("{prefix}{name}");
+    let slice = c.finite(&f("slice_fraction"), chunks.slice_fraction)?;
+    if !(slice > 0.0 && slice <= 1.0) {
+        return c.fail(
+            f("slice_fraction"),
+            format!(
+                "is {slice}; a chunk is a fraction of the position in (0, 1] (0.2 = 20% per chunk): \
+                 above 1 it would liquidate more than the position, at 0 nothing"
+            ),
+        );
+    }
+    Ok(PartialLiquidationConfig {
+        threshold_notional: c.non_negative(&f("threshold_usd"), chunks.threshold_usd)?,
+        slice_fraction: slice,
+        cooldown: chunks.cooldown_seconds,
+        rule: match chunks.rule {
+            CooldownRuleConfig::Wait => CooldownRule::WaitForCooldown,
+            CooldownRuleConfig::FullDuringCooldown => CooldownRule::FullDuringCooldown,
+        },
+    })
+}
+
+fn build_backstop(
+    c: &Checker,
+    prefix: &str,
+    backstop: &BackstopConfig,
+    default_trigger: f64,
+    max_trigger: f64,
+) -> Result<BackstopModel, ScenarioError> {
+    let f = |name: &str| format!("{prefix}{name}");
+    let trigger = backstop.trigger.unwrap_or(default_trigger);
+    let trigger = c.positive(&f("trigger"), trigger)?;
+    if trigger > max_trigger {
+        return c.fail(
+            f("trigger"),
+            format!("is {trigger}; it must be at most {max_trigger}"),
+        );
+    }
+    Ok(BackstopModel {
+        capital_usd: c.positive(&f("capital_usd"), backstop.capital_usd)?,
+        max_unwind_usd_per_block: c.positive(
+            &f("max_unwind_usd_per_block"),
+            backstop.max_unwind_usd_per_block,
+        )?,
+        trigger,
+    })
+}
+
+fn build_pol(c: &Checker, prefix: &str, pol: &PolConfig) -> Result<PolModel, ScenarioError> {
+    let f = |name: &str| format!("{prefix}{name}");
+    Ok(PolModel {
+        budget_usd: c.positive(&f("budget_usd"), pol.budget_usd)?,
+        discount: c.fraction(&f("discount"), pol.discount, false)?,
+    })
+}
+
+fn build_breakers(
+    c: &Checker,
+    prefix: &str,
+    breakers: &BreakersConfig,
+) -> Result<BreakerModels, ScenarioError> {
+    let f = |name: &str| format!("{prefix}{name}");
+    let rate_limit = match &breakers.rate_limit {
+        Some(limit) => {
+            let config = LiquidationCapacityConfig {
+                maker_fee: c.fraction(&f("rate_limit.maker_fee"), limit.maker_fee, false)?,
+                taker_fee: c.fraction(&f("rate_limit.taker_fee"), limit.taker_fee, false)?,
+                skew_scale: c.positive(&f("rate_limit.skew_scale"), limit.skew_scale)?,
+                limit_scalar: c
+                    .positive(&f("rate_limit.limit_multiplier"), limit.limit_multiplier)?,
+                window_seconds: limit.window_seconds,
+                max_liquidation_pd: c.non_negative(
+                    &f("rate_limit.max_liquidation_pd"),
+                    limit.max_liquidation_pd,
+                )?,
+                endorsed_liquidator: None,
+            };
+            if limit.window_seconds == 0 {
+                return c.fail(f("rate_limit.window_seconds"), "must be at least 1");
+            }
+            if config.max_liquidation_in_window() <= 0.0 {
+                return c.fail(
+                    f("rate_limit.taker_fee"),
+                    "maker_fee + taker_fee is 0, so the window's capacity is 0; Synthetix then lifts the limit, which is the same as no rate_limit",
+                );
+            }
+            Some(config)
+        }
+        None => None,
+    };
+    let grace_period = match &breakers.grace_period {
+        Some(grace) => {
+            let jump = match grace.jump_threshold {
+                Some(jump) => c.positive(&f("grace_period.jump_threshold"), jump)?,
+                None => f64::INFINITY,
+            };
+            let outage = match grace.outage_blocks {
+                Some([start, end]) if end <= start => {
+                    return c.fail(
+                        f("grace_period.outage_blocks"),
+                        format!("is [{start}, {end}]; the end must be after the start"),
+                    )
+                }
+                Some([start, end]) => Some((start, end)),
+                None => None,
+            };
+            Some(GracePeriodModel {
+                config: GracePeriodConfig {
+                    duration: grace.duration_seconds,
+                    jump_threshold: jump,
+                },
+                outage_blocks: outage,
+            })
+        }
+        None => None,
+    };
+    let velocity_margin = match &breakers.velocity_margin {
+        Some(v) => {
+            let max = c.finite(&f("velocity_margin.max_multiplier"), v.max_multiplier)?;
+            if max < 1.0 {
+                return c.fail(
+                    f("velocity_margin.max_multiplier"),
+                    format!("is {max}; a multiplier of the margin requirement must be at least 1"),
+                );
+            }
+            if v.window_seconds == 0 {
+                return c.fail(f("velocity_margin.window_seconds"), "must be at least 1");
+            }
+            Some(VelocityMarginConfig {
+                window_seconds: v.window_seconds,
+                trigger_notional: c.positive(&f("velocity_margin.trigger_usd"), v.trigger_usd)?,
+                step_up: c.non_negative(&f("velocity_margin.step_up"), v.step_up)?,
+                max_multiplier: max,
+            })
+        }
+        None => None,
+    };
+    let volatility_margin = match &breakers.volatility_margin {
+        Some(v) => {
+            let max = c.finite(&f("volatility_margin.max_multiplier"), v.max_multiplier)?;
+            if max < 1.0 {
+                return c.fail(
+                    f("volatility_margin.max_multiplier"),
+                    format!("is {max}; a multiplier of the margin requirement must be at least 1"),
+                );
+            }
+            if v.window_blocks < 2 {
+                return c.fail(
+                    f("volatility_margin.window_blocks"),
+                    "must be at least 2 (a volatility needs two returns)",
+                );
+            }
+            Some(VolatilityMarginModel {
+                reference_volatility: c.positive(
+                    &f("volatility_margin.reference_volatility"),
+                    v.reference_volatility,
+                )?,
+                max_multiplier: max,
+                window_blocks: v.window_blocks,
+            })
+        }
+        None => None,
+    };
+    let price_floor = match &breakers.price_floor {
+        Some(floor) => {
+            if floor.window_blocks < 2 {
+                return c.fail(
+                    f("price_floor.window_blocks"),
+                    "must be at least 2 (a volatility needs two returns)",
+                );
+            }
+            let fraction = c.fraction(
+                &f("price_floor.floor_fraction"),
+                floor.floor_fraction,
+                false,
+            )?;
+            if fraction <= 0.0 {
+                return c.fail(
+                    f("price_floor.floor_fraction"),
+                    "must be above 0 (0.9 = no liquidation more than 10% below the average)",
+                );
+            }
+            Some(PriceFloorModel {
+                config: VolatilityFloorConfig {
+                    trigger_volatility: c.non_negative(
+                        &f("price_floor.trigger_volatility"),
+                        floor.trigger_volatility,
+                    )?,
+                    floor_fraction: fraction,
+                },
+                window_blocks: floor.window_blocks,
+            })
+        }
+        None => None,
+    };
+    Ok(BreakerModels {
+        rate_limit,
+        grace_period,
+        velocity_margin,
+        volatility_margin,
+        price_floor,
+    })
+}
+
+fn build_curve(
+    c: &Checker,
+    prefix: &str,
+    curve: &CurveConfig,
+) -> Result<PriceCurve, ScenarioError> {
+    let f = |name: &str| format!("{prefix}{name}");
+    let cut_in_range = |field: &str, cut: f64| -> Result<f64, ScenarioError> {
+        let cut = c.finite(field, cut)?;
+        if cut >= 1.0 {
+            c.fail(
+                field,
+                format!(
+                    "is {cut}; with a cut of 1 or more the price never decays and no auction would \
+                     ever clear: it must be below 1 (0.99 = 1% lower per step)"
+                ),
+            )
+        } else if cut <= 0.0 {
+            c.fail(
+                field,
+                format!("is {cut}; it must be above 0 (at 0 the price drops to zero at once)"),
+            )
+        } else {
+            Ok(cut)
+        }
+    };
+    let curve = match curve {
+        CurveConfig::Linear { tau_seconds } => {
+            if *tau_seconds == 0 {
+                return c.fail(
+                    f("tau_seconds"),
+                    "is 0: the price would be 0 from the first second and the curve would never \
+                     decay from `top`; it must be at least 1 (e.g. 7200 for two hours to zero)",
+                );
+            }
+            PriceCurve::LinearDecrease { tau: *tau_seconds }
+        }
+        CurveConfig::Stairstep { step_seconds, cut } => {
+            if *step_seconds == 0 {
+                return c.fail(f("step_seconds"), "must be at least 1 (Maker's ETH-A: 90)");
+            }
+            PriceCurve::StairstepExponentialDecrease {
+                step: *step_seconds,
+                cut: cut_in_range(&f("cut"), *cut)?,
+            }
+        }
+        CurveConfig::Exponential { cut } => PriceCurve::ExponentialDecrease {
+            cut: cut_in_range(&f("cut"), *cut)?,
+        },
+    };
+    curve.validate().map_err(|message| ScenarioError::Invalid {
+        file: c.origin.file.clone(),
+        field: prefix.trim_end_matches('.').to_string(),
+        message: message.to_string(),
+    })?;
+    Ok(curve)
+}
+
+/// The Dutch auction parameters of a lending book turned into vaults, and the asset vaults owe.
+fn build_auction(
+    c: &Checker,
+    prefix: &str,
+    auction: &DutchAuctionConfig,
+    lending: &LendingProtocol,
+    symbols: &[&str],
+) -> Result<(DutchAuctionModel, AssetId), ScenarioError> {
+    let f = |name: &str| format!("{prefix}{name}");
+    let curve = build_curve(c, &f("curve."), &auction.curve)?;
+    let buf = c.finite(&f("buf"), auction.buf)?;
+    if buf <= 0.0 {
+        return c.fail(
+            f("buf"),
+            format!(
+                "is {buf}; the starting price is oracle * buf, so buf must be above 0 (Maker uses \
+                 1.2: auctions start 20% above the oracle)"
+            ),
+        );
+    }
+    let cusp = c.fraction(&f("cusp"), auction.cusp, false)?;
+    let chip = c.fraction(&f("chip"), auction.chip, false)?;
+    let tip = c.non_negative(&f("tip_usd"), auction.tip_usd)?;
+    if auction.tail_seconds == 0 {
+        return c.fail(
+            f("tail_seconds"),
+            "must be at least 1 (Maker's ETH-A: 8400)",
+        );
+    }
+    let chop = match auction.chop {
+        Some(chop) => {
+            let chop = c.finite(&f("chop"), chop)?;
+            if chop < 1.0 {
+                return c.fail(
+                    f("chop"),
+                    format!("is {chop}; the penalty multiplier is at least 1 (1.13 = 13%)"),
+                );
+            }
+            Some(chop)
+        }
+        None => None,
+    };
+    let hole = match auction.hole_usd {
+        Some(hole) => c.positive(&f("hole_usd"), hole)?,
+        None => f64::INFINITY,
+    };
+    let global_hole = match auction.global_hole_usd {
+        Some(hole) => c.positive(&f("global_hole_usd"), hole)?,
+        None => f64::INFINITY,
+    };
+    let stopped = match auction.stopped {
+        0 => StopLevel::Running,
+        1 => StopLevel::NoKick,
+        2 => StopLevel::NoRedo,
+        3 => StopLevel::NoTake,
+        level => {
+            return c.fail(
+                f("stopped"),
+                format!("is {level}; Maker's circuit breaker levels are 0, 1, 2 and 3"),
+            )
+        }
+    };
+    let debt_asset = match &auction.debt_asset {
+        Some(symbol) => {
+            let asset = lookup(c, &f("debt_asset"), symbol, symbols, "asset")?;
+            if lending.oracle_of_asset[asset].is_none() {
+                return c.fail(
+                    f("debt_asset"),
+                    format!("`{symbol}` is not listed in this protocol's markets"),
+                );
+            }
+            AssetId(asset as u16)
+        }
+        None => {
+            let Some(asset) = (0..lending.n_assets).find(|&a| {
+                lending.oracle_of_asset[a].is_some() && lending.risk_params[a].is_none()
+            }) else {
+                return c.fail(
+                    f("debt_asset"),
+                    "is required: every listed asset is collateral, so name the one vaults owe",
+                );
+            };
+            AssetId(asset as u16)
+        }
+    };
+    Ok((
+        DutchAuctionModel {
+            chop,
+            hole,
+            global_hole,
+            dust: c.non_negative(&f("dust_usd"), auction.dust_usd)?,
+            clipper: ClipperConfig {
+                buf,
+                tail: auction.tail_seconds,
+                cusp,
+                chip,
+                tip,
+                calc: curve,
+            },
+            stopped,
+        },
+        debt_asset,
+    ))
+}
+
+fn build_perp(
+    c: &Checker,
+    index: usize,
+    perp: &PerpConfig,
+    symbols: &[&str],
+    oracle_names: &[&str],
+    initial_prices: &[f64],
+    seed: u64,
+) -> Result<PerpExchange, ScenarioError> {
+    let prefix = format!("perps[{index}].");
+    let f = |name: &str| format!("{prefix}{name}");
+    if perp.markets.is_empty() {
+        return c.fail(f("markets"), "list at least one market");
+    }
+    let mut markets = Vec::with_capacity(perp.markets.len());
+    let mut marks = Vec::with_capacity(perp.markets.len());
+    for (m, market) in perp.markets.iter().enumerate() {
+        let mf = |name: &str| f(&format!("markets[{m}].{name}"));
+        let asset = lookup(c, &mf("asset"), &market.asset, symbols, "asset")?;
+        if markets
+            .iter()
+            .any(|existing: &PerpMarketModel| existing.asset.index() == asset)
+        {
+            return c.fail(
+                mf("asset"),
+                format!("`{}` has two markets on this exchange", market.asset),
+            );
+        }
+        let oracle = lookup(c, &mf("oracle"), &market.oracle, oracle_names, "oracle")?;
+        if market.tiers.is_empty() {
+            return c.fail(mf("tiers"), "list at least one maintenance tier");
+        }
+        let mut brackets = Vec::with_capacity(market.tiers.len());
+        for (t, tier) in market.tiers.iter().enumerate() {
+            let tf = |name: &str| mf(&format!("tiers[{t}].{name}"));
+            let cap = match tier.notional_cap_usd {
+                Some(cap) => c.positive(&tf("notional_cap_usd"), cap)?,
+                None if t + 1 == market.tiers.len() => f64::INFINITY,
+                None => {
+                    return c.fail(
+                        tf("notional_cap_usd"),
+                        "is required on every tier but the last",
+                    )
+                }
+            };
+            let rate = c.fraction(
+                &tf("maintenance_margin_rate"),
+                tier.maintenance_margin_rate,
+                false,
+            )?;
+            let leverage = c.finite(&tf("max_leverage"), tier.max_leverage)?;
+            if leverage < 1.0 {
+                return c.fail(
+                    tf("max_leverage"),
+                    format!("is {leverage}; it must be at least 1"),
+                );
+            }
+            if rate * leverage >= 1.0 {
+                return c.fail(
+                    tf("maintenance_margin_rate"),
+                    format!(
+                        "is {rate}; at the tier's max leverage {leverage} a position would open \
+                         below its maintenance margin (rate * max_leverage must be below 1)"
+                    ),
+                );
+            }
+            brackets.push((cap, rate, leverage));
+        }
+        let tiers = MarginTiers::new(&brackets).map_err(|message| ScenarioError::Invalid {
+            file: c.origin.file.clone(),
+            field: mf("tiers"),
+            message: message.to_string(),
+        })?;
+        markets.push(PerpMarketModel {
+            asset: AssetId(asset as u16),
+            oracle: OracleId(oracle as u16),
+            tiers,
+        });
+        marks.push(initial_prices[asset]);
+    }
+    let funding = match &perp.funding {
+        Some(funding) => {
+            if funding.interval_seconds == 0 {
+                return c.fail(
+                    f("funding.interval_seconds"),
+                    "must be at least 1 (8 hours: 28800)",
+                );
+            }
+            Some(FundingModel {
+                interval_seconds: funding.interval_seconds,
+                interest_rate: c.finite(&f("funding.interest_rate"), funding.interest_rate)?,
+                clamp: c.non_negative(&f("funding.clamp"), funding.clamp)?,
+            })
+        }
+        None => None,
+    };
+    let mut exchange = PerpExchange {
+        name: perp.name.clone(),
+        markets,
+        margin_mode: match perp.margin_mode {
+            MarginModeConfig::Isolated => MarginMode::Isolated,
+            MarginModeConfig::Cross => MarginMode::Cross,
+        },
+        liquidation_fee_rate: c.fraction(&f("liquidation_fee"), perp.liquidation_fee, false)?,
+        insurance_fund_usd: c.non_negative(&f("insurance_fund_usd"), perp.insurance_fund_usd)?,
+        adl: perp.adl,
+        backstop: match &perp.backstop {
+            Some(backstop) => Some(build_backstop(
+                c,
+                &f("backstop."),
+                backstop,
+                HYPERLIQUID_BACKSTOP_FRACTION,
+                1.0,
+            )?),
+            None => None,
+        },
+        chunks: match &perp.chunks {
+            Some(chunks) => Some(build_chunks(c, &f("chunks."), chunks)?),
+            None => None,
+        },
+        funding,
+        protocol_owned_liquidity: match &perp.protocol_owned_liquidity {
+            Some(pol) => Some(build_pol(c, &f("protocol_owned_liquidity."), pol)?),
+            None => None,
+        },
+        breakers: match &perp.breakers {
+            Some(breakers) => build_breakers(c, &f("breakers."), breakers)?,
+            None => BreakerModels::default(),
+        },
+        accounts: Vec::new(),
+        labels: Vec::new(),
+    };
+    let a = &perp.accounts;
+    let af = |name: &str| f(&format!("accounts.{name}"));
+    if a.n_accounts == 0 || a.n_accounts > 10_000_000 {
+        return c.fail(
+            af("n_accounts"),
+            format!("is {}; it must be between 1 and 10,000,000", a.n_accounts),
+        );
+    }
+    let median = c.positive(&af("median_notional_usd"), a.median_notional_usd)?;
+    let max = c.positive(&af("max_notional_usd"), a.max_notional_usd)?;
+    if max < median {
+        return c.fail(
+            af("max_notional_usd"),
+            format!("is {max}; it must be at least median_notional_usd ({median})"),
+        );
+    }
+    let leverage_median = c.finite(&af("leverage_median"), a.leverage_median)?;
+    if leverage_median < 1.0 {
+        return c.fail(
+            af("leverage_median"),
+            format!("is {leverage_median}; leverage is at least 1"),
+        );
+    }
+    let model = PerpGeneratorModel {
+        n_accounts: a.n_accounts,
+        long_share: c.fraction(&af("long_share"), a.long_share, true)?,
+        median_notional_usd: median,
+        notional_sigma: c.non_negative(&af("notional_sigma"), a.notional_sigma)?,
+        max_notional_usd: max,
+        leverage_median,
+        leverage_sigma: c.non_negative(&af("leverage_sigma"), a.leverage_sigma)?,
+        entry_spread: c.non_negative(&af("entry_spread"), a.entry_spread)?,
+        multi_market_share: c.fraction(&af("multi_market_share"), a.multi_market_share, true)?,
+    };
+    generate_perp_accounts(&mut exchange, &model, &marks, seed);
+    Ok(exchange)
+}
+
+fn build_option_vault(
+    c: &Checker,
+    index: usize,
+    vault: &OptionVaultConfig,
+    symbols: &[&str],
+    oracle_names: &[&str],
+    initial_prices: &[f64],
+    seed: u64,
+) -> Result<OptionVault, ScenarioError> {
+    let prefix = format!("option_vaults[{index}].");
+    let f = |name: &str| format!("{prefix}{name}");
+    let asset = lookup(c, &f("asset"), &vault.asset, symbols, "asset")?;
+    let oracle = lookup(c, &f("oracle"), &vault.oracle, oracle_names, "oracle")?;
+    let spot = initial_prices[asset];
+    let kind = |k: OptionKindConfig| match k {
+        OptionKindConfig::Call => OptionKind::Call,
+        OptionKindConfig::Put => OptionKind::Put,
+    };
+    let years = |days: f64| days / 365.25;
+    let mut market_makers = Vec::with_capacity(vault.market_makers.len());
+    for (m, maker) in vault.market_makers.iter().enumerate() {
+        let mf = |name: &str| f(&format!("market_makers[{m}].{name}"));
+        let mut holdings = Vec::with_capacity(maker.book.len());
+        for (l, line) in maker.book.iter().enumerate() {
+            let lf = |name: &str| mf(&format!("book[{l}].{name}"));
+            holdings.push(OptionHolding {
+                kind: kind(line.kind),
+                strike: spot * c.positive(&lf("strike_fraction"), line.strike_fraction)?,
+                expiry: years(c.positive(&lf("expiry_days"), line.expiry_days)?),
+                volatility: c.positive(&lf("volatility"), line.volatility)?,
+                quantity: c.finite(&lf("quantity"), line.quantity)?,
+            });
+        }
+        if maker.rebalance_blocks == 0 {
+            return c.fail(mf("rebalance_blocks"), "must be at least 1");
+        }
+        market_makers.push(MarketMakerModel {
+            name: maker.name.clone(),
+            holdings,
+            rebalance_band: c.non_negative(&mf("rebalance_band"), maker.rebalance_band)?,
+            rebalance_blocks: maker.rebalance_blocks,
+            initial_hedge: None,
+        });
+    }
+    let mut built = OptionVault {
+        name: vault.name.clone(),
+        asset: AssetId(asset as u16),
+        oracle: OracleId(oracle as u16),
+        rate: c.finite(&f("rate"), vault.rate)?,
+        stress: OptionStress {
+            spot_move: c.fraction(&f("stress.spot_move"), vault.stress.spot_move, false)?,
+            vol_rise: c.non_negative(&f("stress.vol_rise"), vault.stress.vol_rise)?,
+        },
+        liquidation_penalty: c.fraction(
+            &f("liquidation_penalty"),
+            vault.liquidation_penalty,
+            false,
+        )?,
+        writers: Vec::new(),
+        market_makers,
+        insurance_fund: match vault.insurance_fund_usd {
+            Some(usd) => Some(InsuranceFundModel {
+                initial_usd: c.non_negative(&f("insurance_fund_usd"), usd)?,
+            }),
+            None => None,
+        },
+    };
+    let w = &vault.writers;
+    let wf = |name: &str| f(&format!("writers.{name}"));
+    if w.n_writers > 1_000_000 {
+        return c.fail(wf("n_writers"), "must be at most 1,000,000");
+    }
+    let put_share = c.fraction(&wf("put_share"), w.put_share, true)?;
+    if put_share > 0.0 && w.put_strikes.is_empty() {
+        return c.fail(
+            wf("put_strikes"),
+            "list at least one strike (a fraction of the price)",
+        );
+    }
+    if put_share < 1.0 && w.call_strikes.is_empty() {
+        return c.fail(
+            wf("call_strikes"),
+            "list at least one strike (a fraction of the price)",
+        );
+    }
+    for (i, strike) in w.put_strikes.iter().enumerate() {
+        c.positive(&wf(&format!("put_strikes[{i}]")), *strike)?;
+    }
+    for (i, strike) in w.call_strikes.iter().enumerate() {
+        c.positive(&wf(&format!("call_strikes[{i}]")), *strike)?;
+    }
+    let model = WriterGeneratorModel {
+        n_writers: w.n_writers,
+        put_share,
+        put_strikes: w.put_strikes.clone(),
+        call_strikes: w.call_strikes.clone(),
+        expiry_years: years(c.positive(&wf("expiry_days"), w.expiry_days)?),
+        volatility: c.positive(&wf("volatility"), w.volatility)?,
+        median_notional_usd: c.positive(&wf("median_notional_usd"), w.median_notional_usd)?,
+        notional_sigma: c.non_negative(&wf("notional_sigma"), w.notional_sigma)?,
+        buffer_median: c.positive(&wf("buffer_median"), w.buffer_median)?,
+        buffer_sigma: c.non_negative(&wf("buffer_sigma"), w.buffer_sigma)?,
+    };
+    generate_writers(&mut built, &model, spot, seed);
+    Ok(built)
 }

@@ -40,6 +40,9 @@ pub struct KeeperReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct ProtocolReport {
     pub name: String,
+    /// `lending` (its mechanism in `mechanism`), `cdp`, `perp` or `options_vault`.
+    pub kind: String,
+    pub mechanism: String,
     pub n_accounts: u64,
     pub collateral_usd_initial: f64,
     pub debt_usd_initial: f64,
@@ -112,11 +115,63 @@ impl RunReport {
                 }
                 ProtocolReport {
                     name: protocol.name.clone(),
+                    kind: "lending".to_string(),
+                    mechanism: protocol.setup.mechanism.name().to_string(),
                     n_accounts: protocol.n_accounts() as u64,
                     collateral_usd_initial: collateral,
                     debt_usd_initial: debt,
                 }
             })
+            .chain(market.cdps.iter().map(|cdp| {
+                let (collateral, debt) = cdp.totals(initial_prices.len());
+                ProtocolReport {
+                    name: cdp.name.clone(),
+                    kind: "cdp".to_string(),
+                    mechanism: "dutch_auction".to_string(),
+                    n_accounts: cdp.n_vaults() as u64,
+                    collateral_usd_initial: collateral
+                        .iter()
+                        .zip(&initial_prices)
+                        .map(|(c, p)| c * p)
+                        .sum(),
+                    debt_usd_initial: debt * initial_prices[cdp.debt_asset.index()],
+                }
+            }))
+            .chain(market.perps.iter().map(|perp| {
+                let notional: f64 = perp
+                    .accounts
+                    .iter()
+                    .flat_map(|a| a.positions.iter())
+                    .map(|p| p.size.abs() * initial_prices[perp.markets[p.market].asset.index()])
+                    .sum();
+                ProtocolReport {
+                    name: perp.name.clone(),
+                    kind: "perp".to_string(),
+                    mechanism: if perp.adl { "market_adl" } else { "market" }.to_string(),
+                    n_accounts: perp.accounts.len() as u64,
+                    collateral_usd_initial: perp.accounts.iter().map(|a| a.collateral).sum(),
+                    debt_usd_initial: notional,
+                }
+            }))
+            .chain(market.option_vaults.iter().map(|vault| {
+                ProtocolReport {
+                    name: vault.name.clone(),
+                    kind: "options_vault".to_string(),
+                    mechanism: "desk_takeover".to_string(),
+                    n_accounts: vault.writers.len() as u64,
+                    collateral_usd_initial: vault.writers.iter().map(|w| w.collateral_usd).sum(),
+                    debt_usd_initial: vault
+                        .writers
+                        .iter()
+                        .map(|w| {
+                            -w.holding.quantity
+                                * vault
+                                    .inputs(&w.holding, initial_prices[vault.asset.index()], 0.0)
+                                    .value()
+                        })
+                        .sum(),
+                }
+            }))
             .collect();
         let keepers = market
             .keepers
@@ -248,6 +303,7 @@ pub fn liquidations_csv(events: &[LiquidationEvent]) -> String {
             "gas_usd",
             "keeper_profit_usd",
             "bad_debt_usd",
+            "kind",
         ])
         .expect("writing to memory");
     for e in events {
@@ -281,6 +337,7 @@ pub fn liquidations_csv(events: &[LiquidationEvent]) -> String {
                 e.gas_usd.to_string(),
                 e.keeper_profit_usd.to_string(),
                 e.bad_debt_usd.to_string(),
+                e.kind.as_str().to_string(),
             ])
             .expect("writing to memory");
     }

@@ -49,8 +49,15 @@ pub struct Scenario {
     pub venues: Vec<VenueConfig>,
     /// Oracles, in evaluation order: an oracle may read only oracles listed before it.
     pub oracles: Vec<OracleConfig>,
-    /// Protocols holding the positions.
+    /// Lending protocols (and CDP protocols: a lending book under the `dutch_auction` mechanism).
+    #[serde(default)]
     pub protocols: Vec<ProtocolConfig>,
+    /// Perpetual futures exchanges.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub perps: Vec<PerpConfig>,
+    /// Options vaults and their delta-hedging market makers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub option_vaults: Vec<OptionVaultConfig>,
     /// Liquidators.
     pub keepers: Vec<KeeperConfig>,
     /// Monte Carlo settings for `cascade stress` and `cascade sweep` (the assets' `process`).
@@ -414,6 +421,10 @@ pub struct OracleConfig {
     /// push: publish at least this often.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heartbeat_blocks: Option<u32>,
+    /// osm: seconds between pokes (Maker's `hop`, default 3600); protocols see the source as it was
+    /// one to two hops ago.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hop_seconds: Option<u64>,
     /// The protocol sees what the oracle published this many blocks ago.
     #[serde(default)]
     pub latency_blocks: u32,
@@ -431,6 +442,8 @@ pub enum OracleKindConfig {
     Median,
     /// Chainlink style: publish on `deviation` or every `heartbeat_blocks`.
     Push,
+    /// Maker's Oracle Security Module: the previous hour's price (`hop_seconds`).
+    Osm,
 }
 
 /// A protocol.
@@ -448,6 +461,445 @@ pub struct ProtocolConfig {
     /// Listed assets: each with its oracle and, if it counts as collateral, its risk parameters.
     pub markets: Vec<MarketConfig>,
     pub accounts: AccountsConfig,
+    /// How accounts are liquidated (default: `fixed_spread`, keepers at the collateral's bonus).
+    #[serde(default, skip_serializing_if = "MechanismConfig::is_default")]
+    pub mechanism: MechanismConfig,
+    /// Partial liquidation in chunks with a cooldown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunks: Option<ChunksConfig>,
+    /// An insurance fund that covers bad debt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insurance_fund: Option<InsuranceFundConfig>,
+    /// A backstop pool that takes accounts over and unwinds them slowly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backstop: Option<BackstopConfig>,
+    /// The protocol as an internal buyer of seized collateral.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_owned_liquidity: Option<PolConfig>,
+    /// Circuit breakers and dynamic margin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakers: Option<BreakersConfig>,
+}
+
+/// A liquidation mechanism (SPEC.md 1.5). Fractions are fractions, times are seconds.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum MechanismConfig {
+    /// Keepers repay debt for collateral at the fixed `liquidation_bonus` (Aave v3 rules).
+    #[default]
+    FixedSpread,
+    /// Morpho Blue: bonus `min(1.15, 1 / (1 - 0.3 (1 - LLTV))) - 1`, LLTV = the liquidation threshold.
+    Morpho,
+    /// Euler v2: discount `min(max_discount, 1 - health factor)`; no liquidation within
+    /// `cool_off_seconds` of the account's last liquidation.
+    Euler {
+        #[serde(default = "default_euler_max_discount")]
+        max_discount: f64,
+        #[serde(default)]
+        cool_off_seconds: u64,
+    },
+    /// Compound III: the protocol absorbs liquidatable accounts into its reserves and sells the
+    /// collateral at `oracle * (1 - store_front_price_factor * (1 - liquidation_factor))`
+    /// (`liquidation_factor = 1 - liquidation_bonus`) while reserves are below `target_reserves_usd`,
+    /// at most `max_sale_usd_per_block` per block.
+    CompoundAbsorb {
+        #[serde(default = "default_store_front_price_factor")]
+        store_front_price_factor: f64,
+        initial_reserves_usd: f64,
+        target_reserves_usd: f64,
+        max_sale_usd_per_block: f64,
+    },
+    /// Maker Liquidations 2.0: the book becomes CDP vaults (one per account and collateral,
+    /// `mat = 1 / liquidation_threshold`) liquidated by Dutch auction.
+    DutchAuction(DutchAuctionConfig),
+}
+
+impl MechanismConfig {
+    pub fn is_default(&self) -> bool {
+        *self == MechanismConfig::FixedSpread
+    }
+}
+
+fn default_euler_max_discount() -> f64 {
+    0.15
+}
+fn default_store_front_price_factor() -> f64 {
+    0.5
+}
+fn default_buf() -> f64 {
+    1.2
+}
+fn default_tail_seconds() -> u64 {
+    8400
+}
+fn default_cusp() -> f64 {
+    0.45
+}
+fn default_chip() -> f64 {
+    0.001
+}
+fn default_tip_usd() -> f64 {
+    300.0
+}
+
+/// Maker's Dog and Clipper parameters (ETH-A's by default).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DutchAuctionConfig {
+    /// The price curve (`calc`).
+    pub curve: CurveConfig,
+    /// Starting price over the oracle price, `top = oracle * buf` (default 1.2).
+    #[serde(default = "default_buf")]
+    pub buf: f64,
+    /// Seconds after which an auction must be reset (default 8400).
+    #[serde(default = "default_tail_seconds")]
+    pub tail_seconds: u64,
+    /// Fraction of `top` below which an auction must be reset (default 0.45).
+    #[serde(default = "default_cusp")]
+    pub cusp: f64,
+    /// Keeper incentive as a fraction of the tab (default 0.001).
+    #[serde(default = "default_chip")]
+    pub chip: f64,
+    /// Flat keeper incentive in USD (default 300).
+    #[serde(default = "default_tip_usd")]
+    pub tip_usd: f64,
+    /// Penalty multiplier `chop`; absent: `1 + liquidation_bonus` of each collateral.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chop: Option<f64>,
+    /// Per collateral `hole` (USD of tab in live auctions); absent: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hole_usd: Option<f64>,
+    /// Global `Hole`; absent: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub global_hole_usd: Option<f64>,
+    /// Smallest debt a vault or a partial auction may leave (default 0).
+    #[serde(default)]
+    pub dust_usd: f64,
+    /// The Clipper's circuit breaker `stopped`: 0 all allowed, 1 no new auctions, 2 no resets
+    /// either, 3 no takes either.
+    #[serde(default)]
+    pub stopped: u8,
+    /// The asset vaults owe (DAI); absent: the first listed asset that is not collateral.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debt_asset: Option<String>,
+}
+
+/// An auction price curve (Maker's abaci).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CurveConfig {
+    /// `top * (tau - dur) / tau`.
+    Linear { tau_seconds: u64 },
+    /// `top * cut^floor(dur / step)`; `cut` in (0, 1).
+    Stairstep { step_seconds: u64, cut: f64 },
+    /// `top * cut^dur`; `cut` per second in (0, 1).
+    Exponential { cut: f64 },
+}
+
+/// Liquidation in chunks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChunksConfig {
+    /// Fraction of the position liquidated per chunk, in (0, 1] (Hyperliquid: 0.2).
+    pub slice_fraction: f64,
+    /// Positions above this notional (USD; debt for lending) are liquidated in chunks.
+    pub threshold_usd: f64,
+    /// Seconds after a chunk (Hyperliquid: 30).
+    pub cooldown_seconds: u64,
+    /// `wait` (default): nothing more until the cooldown has passed; `full_during_cooldown`
+    /// (Hyperliquid): a liquidation during the cooldown takes the whole position.
+    #[serde(default)]
+    pub rule: CooldownRuleConfig,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CooldownRuleConfig {
+    #[default]
+    Wait,
+    FullDuringCooldown,
+}
+
+/// An insurance fund.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InsuranceFundConfig {
+    pub initial_usd: f64,
+}
+
+/// A backstop pool (Hyperliquid's liquidator vault).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BackstopConfig {
+    pub capital_usd: f64,
+    /// Most it sells per block and asset (USD at the reference price).
+    pub max_unwind_usd_per_block: f64,
+    /// Lending: accounts below this health factor go to the pool (default 1: all liquidatable ones).
+    /// Perps: positions whose equity is below this fraction of maintenance margin (default 2/3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<f64>,
+}
+
+/// Protocol-owned liquidity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolConfig {
+    pub budget_usd: f64,
+    /// It bids `oracle * (1 - discount)`.
+    pub discount: f64,
+}
+
+/// Circuit breakers and dynamic margin (SPEC.md 1.6); each is optional.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BreakersConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimitConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_period: Option<GracePeriodConfigToml>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub velocity_margin: Option<VelocityMarginConfigToml>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volatility_margin: Option<VolatilityMarginConfigToml>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_floor: Option<PriceFloorConfigToml>,
+}
+
+fn default_one() -> f64 {
+    1.0
+}
+
+/// Synthetix perps v3 liquidation capacity: at most `(maker_fee + taker_fee) * skew_scale *
+/// limit_multiplier * window_seconds` base units liquidated per window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    pub maker_fee: f64,
+    pub taker_fee: f64,
+    /// Base units.
+    pub skew_scale: f64,
+    #[serde(default = "default_one")]
+    pub limit_multiplier: f64,
+    pub window_seconds: u64,
+    /// Perps: below this `|skew| / skew_scale` a full window may liquidate once more (0: never).
+    #[serde(default)]
+    pub max_liquidation_pd: f64,
+}
+
+/// No liquidation while the oracle is down nor for `duration_seconds` after it comes back or after
+/// a move of `jump_threshold` (a fraction) between two blocks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GracePeriodConfigToml {
+    pub duration_seconds: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jump_threshold: Option<f64>,
+    /// An oracle (or sequencer) outage over blocks `[start, end)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outage_blocks: Option<[u64; 2]>,
+}
+
+/// Maintenance requirement times `min(max_multiplier, 1 + step_up * floor(v / trigger_usd))`, `v`
+/// the notional liquidated in the last `window_seconds`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VelocityMarginConfigToml {
+    pub window_seconds: u64,
+    pub trigger_usd: f64,
+    pub step_up: f64,
+    pub max_multiplier: f64,
+}
+
+/// Maintenance requirement times `min(max_multiplier, max(1, sigma / reference_volatility))`,
+/// `sigma` the annualised realised volatility of the oracle price over `window_blocks`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VolatilityMarginConfigToml {
+    pub reference_volatility: f64,
+    pub max_multiplier: f64,
+    pub window_blocks: u32,
+}
+
+/// While the realised volatility over `window_blocks` is above `trigger_volatility`, no liquidation
+/// executes below `floor_fraction` times the price's average over the window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceFloorConfigToml {
+    pub trigger_volatility: f64,
+    pub floor_fraction: f64,
+    pub window_blocks: u32,
+}
+
+/// A perpetual futures exchange.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PerpConfig {
+    pub name: String,
+    /// `isolated` (default) or `cross`.
+    #[serde(default)]
+    pub margin_mode: MarginModeConfig,
+    pub markets: Vec<PerpMarketConfig>,
+    /// Fraction of the closed notional paid to the insurance fund on liquidation.
+    pub liquidation_fee: f64,
+    pub insurance_fund_usd: f64,
+    /// Auto-deleverage when a loss exceeds the insurance fund.
+    #[serde(default)]
+    pub adl: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backstop: Option<BackstopConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunks: Option<ChunksConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub funding: Option<FundingConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_owned_liquidity: Option<PolConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakers: Option<BreakersConfig>,
+    pub accounts: PerpAccountsConfig,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MarginModeConfig {
+    #[default]
+    Isolated,
+    Cross,
+}
+
+/// One perp market.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PerpMarketConfig {
+    pub asset: String,
+    /// The oracle giving the mark price.
+    pub oracle: String,
+    /// Maintenance tiers by notional, increasing caps; the last may omit its cap.
+    pub tiers: Vec<TierConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TierConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notional_cap_usd: Option<f64>,
+    pub maintenance_margin_rate: f64,
+    pub max_leverage: f64,
+}
+
+/// Funding every `interval_seconds`: `premium + clamp(interest_rate - premium, +/- clamp)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FundingConfig {
+    pub interval_seconds: u64,
+    #[serde(default)]
+    pub interest_rate: f64,
+    #[serde(default)]
+    pub clamp: f64,
+}
+
+/// A synthetic perp book (log-normal notionals and leverage, entries spread around today's price).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PerpAccountsConfig {
+    pub n_accounts: u32,
+    pub long_share: f64,
+    pub median_notional_usd: f64,
+    pub notional_sigma: f64,
+    pub max_notional_usd: f64,
+    pub leverage_median: f64,
+    pub leverage_sigma: f64,
+    /// Standard deviation of `ln(entry / initial price)`.
+    #[serde(default)]
+    pub entry_spread: f64,
+    /// Cross margin: share of accounts with a position in a second market.
+    #[serde(default)]
+    pub multi_market_share: f64,
+}
+
+/// An options vault.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptionVaultConfig {
+    pub name: String,
+    /// The underlying.
+    pub asset: String,
+    /// The oracle the vault marks the underlying at.
+    pub oracle: String,
+    /// Risk-free rate per year (also the cost of carry).
+    #[serde(default)]
+    pub rate: f64,
+    /// The margin covers a move of `spot_move` either way with implied volatility up `vol_rise`.
+    pub stress: OptionStressConfig,
+    /// Paid to the liquidating desk, a fraction of the options' value.
+    pub liquidation_penalty: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insurance_fund_usd: Option<f64>,
+    pub writers: WritersConfig,
+    /// Delta-hedging desks; the first one takes liquidated shorts over.
+    #[serde(default)]
+    pub market_makers: Vec<MarketMakerConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptionStressConfig {
+    pub spot_move: f64,
+    pub vol_rise: f64,
+}
+
+/// Synthetic writers of short puts and calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WritersConfig {
+    pub n_writers: u32,
+    pub put_share: f64,
+    /// Strikes as fractions of the initial price.
+    pub put_strikes: Vec<f64>,
+    pub call_strikes: Vec<f64>,
+    pub expiry_days: f64,
+    /// Implied volatility (annualised).
+    pub volatility: f64,
+    pub median_notional_usd: f64,
+    pub notional_sigma: f64,
+    /// Collateral = margin times `1 + buffer`, `buffer` log-normal with this median and sigma.
+    pub buffer_median: f64,
+    pub buffer_sigma: f64,
+}
+
+/// A desk that delta-hedges its option book.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarketMakerConfig {
+    pub name: String,
+    /// No trade while the net delta is within this band (units of the underlying).
+    pub rebalance_band: f64,
+    /// Blocks between rebalances (default 1).
+    #[serde(default = "default_rebalance_blocks")]
+    pub rebalance_blocks: u64,
+    /// The desk's options (quantity < 0: short).
+    pub book: Vec<OptionLineConfig>,
+}
+
+fn default_rebalance_blocks() -> u64 {
+    1
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptionLineConfig {
+    pub kind: OptionKindConfig,
+    /// Strike as a fraction of the initial price.
+    pub strike_fraction: f64,
+    pub expiry_days: f64,
+    pub volatility: f64,
+    pub quantity: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OptionKindConfig {
+    Call,
+    Put,
 }
 
 /// Liquidation rule version.

@@ -1,3 +1,4 @@
+pub mod compare;
 pub mod generate;
 pub mod heatmap;
 pub mod run;

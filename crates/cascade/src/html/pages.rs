@@ -65,7 +65,8 @@ fn oracle_asset(market: &Market, oracle: usize) -> Option<AssetId> {
     let sources: Vec<PriceSource> = match &market.oracles[oracle].kind {
         OracleKind::Spot { source }
         | OracleKind::Twap { source, .. }
-        | OracleKind::Push { source, .. } => vec![*source],
+        | OracleKind::Push { source, .. }
+        | OracleKind::Osm { source, .. } => vec![*source],
         OracleKind::Median { sources } => sources.clone(),
     };
     sources.into_iter().find_map(|source| match source {
