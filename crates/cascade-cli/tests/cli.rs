@@ -378,6 +378,8 @@ fn test_generate_then_heatmap_own_schema() {
                 .and(predicate::str::contains("Systemic debt ratio"))
                 .and(predicate::str::contains("top 1% of owners")),
         );
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(page.contains("cascade heatmap") && page.contains("ETH"));
     // A .json name gives cascade's own JSON schema, read back as such.
     let json_book = dir.path().join("book.json");
     cascade()

@@ -46,6 +46,8 @@ pub struct CompareRow {
     pub scope: String,
     pub description: String,
     pub equilibrium_price: f64,
+    /// `1 - equilibrium price / initial price` of the primary asset.
+    pub equilibrium_drawdown: f64,
     pub max_drawdown: f64,
     pub amplification: f64,
     pub liquidated_value_usd: f64,
@@ -604,6 +606,7 @@ fn row(variant: &Variant, simulation: &Simulation) -> CompareRow {
         scope: variant.scope.clone(),
         description: variant.description.clone(),
         equilibrium_price: s.equilibrium_price,
+        equilibrium_drawdown: s.final_drawdown,
         max_drawdown: s.max_drawdown,
         amplification: s.amplification,
         liquidated_value_usd: sum(|o| o.liquidated_value_usd),
@@ -647,13 +650,76 @@ impl CompareReport {
             .expect("CSV of UTF-8 fields")
     }
 
-    /// Writes `compare.csv` and `compare.json` into `dir`, all or nothing.
+    /// `report.html`: bars per variant and the table.
+    pub fn to_html(&self) -> String {
+        use crate::html::{compare_page, CompareChartData, CompareRow as ChartRow};
+        let money = |v: f64| format!("{v:.2}");
+        let rows = self
+            .rows
+            .iter()
+            .map(|row| ChartRow {
+                mechanism: row.variant.clone(),
+                equilibrium_price: row.equilibrium_price,
+                equilibrium_drawdown: row.equilibrium_drawdown,
+                max_drawdown: row.max_drawdown,
+                amplification: row.amplification,
+                n_liquidations: row.n_liquidations,
+                liquidated_value_usd: row.liquidated_value_usd,
+                bad_debt_usd: row.bad_debt_usd,
+                extra: vec![
+                    ("scope".into(), row.scope.clone()),
+                    (
+                        "uncovered bad debt (USD)".into(),
+                        money(row.bad_debt_uncovered_usd),
+                    ),
+                    (
+                        "insurance drawdown (USD)".into(),
+                        money(row.insurance_drawdown_usd),
+                    ),
+                    (
+                        "backstop drawdown (USD)".into(),
+                        money(row.backstop_drawdown_usd),
+                    ),
+                    (
+                        "peak liquidations per block".into(),
+                        row.peak_liquidations_per_block.to_string(),
+                    ),
+                    (
+                        "blocks to equilibrium".into(),
+                        row.blocks_to_equilibrium.to_string(),
+                    ),
+                    ("keeper profit (USD)".into(), money(row.keeper_profit_usd)),
+                    ("what changes".into(), row.description.clone()),
+                ],
+            })
+            .collect();
+        compare_page(&CompareChartData {
+            title: self.scenario_name.clone(),
+            meta: vec![format!("seed {}", self.seed)],
+            notes: vec![
+                "Each row is the scenario with one thing changed, same seed. Price columns are \
+                 the market's; liquidation columns cover the protocols of the row's scope."
+                    .into(),
+            ],
+            rows,
+            files: vec![
+                ("compare.csv".into(), "one row per variant".into()),
+                (
+                    "compare.json".into(),
+                    "the same, with the scenario and seed".into(),
+                ),
+            ],
+        })
+    }
+
+    /// Writes `compare.csv`, `compare.json` and `report.html` into `dir`, all or nothing.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         write_folder_atomically(
             dir,
             &[
                 ("compare.csv", self.to_csv().as_bytes()),
                 ("compare.json", self.to_json().as_bytes()),
+                ("report.html", self.to_html().as_bytes()),
             ],
         )
     }

@@ -432,3 +432,21 @@ fn test_compare_report_html_draws_every_chart_and_keeps_names_as_text() {
     assert!(!dom.contains("<title>pwned"), "the name ran as a script");
     assert!(dom.contains("&lt;/script&gt;&lt;script&gt;"));
 }
+
+#[test]
+fn test_builtin_compare_report_html_draws_every_chart() {
+    // The real `cascade compare` writer on the built-in comparison scenario (27 variants).
+    let (scenario, origin) = load_scenario("compare").unwrap();
+    let report = cascade::compare::run_compare(&scenario, &origin, None).unwrap();
+    let dir = out_dir("compare-builtin");
+    report.write(&dir).unwrap();
+    assert_eq!(
+        written_files(&dir),
+        ["compare.csv", "compare.json", "report.html"]
+    );
+    let dom = check_page(
+        &dir.join("report.html"),
+        &["bad-debt", "liquidated-value", "drawdown"],
+    );
+    assert!(dom.contains("dutch stairstep"));
+}
