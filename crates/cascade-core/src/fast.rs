@@ -84,10 +84,10 @@ pub struct SortedBook {
     debt_asset: AssetId,
     params: RiskParams,
     rules: AaveRules,
-    /// Collateral and debt of the book's accounts, ascending by `collateral * threshold / debt`.
-    collateral: Vec<f64>,
-    debt: Vec<f64>,
-    /// `prefix_x[i]`: sum of `x[..i]`.
+    /// (collateral, debt) of the book's accounts, ascending by `collateral * threshold / debt`.
+    accounts: Vec<(f64, f64)>,
+    /// `prefix_x[k]`: sum of `x` over the first `k * PREFIX_CHUNK` accounts (a sum up to any index
+    /// adds at most `PREFIX_CHUNK - 1` accounts to one of these).
     prefix_collateral: Vec<CompensatedSum>,
     prefix_debt: Vec<CompensatedSum>,
     /// Debt of accounts that hold no collateral at all (never liquidatable, insolvent throughout).
@@ -153,7 +153,7 @@ impl SortedBook {
 
         let (c, d) = (collateral_asset.index(), debt_asset.index());
         let threshold = params.liquidation_threshold;
-        let mut entries: Vec<(f64, f64, f64)> = Vec::with_capacity(protocol.n_accounts());
+        let mut entries: Vec<(f64, f64)> = Vec::with_capacity(protocol.n_accounts());
         let mut stranded_debt = 0.0;
         for account in 0..protocol.n_accounts() {
             let account = crate::ids::AccountId(account as u32);
@@ -168,25 +168,21 @@ impl SortedBook {
                 stranded_debt += debt;
                 continue;
             }
-            entries.push((collateral * threshold / debt, collateral, debt));
+            entries.push((collateral, debt));
         }
-        let entries = sort_by_key(entries);
-        // One pass: the sorted columns and their running sums.
-        let n = entries.len();
-        let mut collateral = Vec::with_capacity(n);
-        let mut debt = Vec::with_capacity(n);
-        let mut prefix_collateral = Vec::with_capacity(n + 1);
-        let mut prefix_debt = Vec::with_capacity(n + 1);
+        let accounts = sort_by_key(entries, |&(c, d)| c * threshold / d);
+        let mut prefix_collateral = Vec::with_capacity(accounts.len() / PREFIX_CHUNK + 2);
+        let mut prefix_debt = Vec::with_capacity(accounts.len() / PREFIX_CHUNK + 2);
         let mut sums = (CompensatedSum::default(), CompensatedSum::default());
+        for (index, &(c, d)) in accounts.iter().enumerate() {
+            if index % PREFIX_CHUNK == 0 {
+                prefix_collateral.push(sums.0);
+                prefix_debt.push(sums.1);
+            }
+            sums = (sums.0.add(c), sums.1.add(d));
+        }
         prefix_collateral.push(sums.0);
         prefix_debt.push(sums.1);
-        for (_, c, d) in entries {
-            collateral.push(c);
-            debt.push(d);
-            sums = (sums.0.add(c), sums.1.add(d));
-            prefix_collateral.push(sums.0);
-            prefix_debt.push(sums.1);
-        }
         Ok(SortedBook {
             collateral_asset,
             debt_asset,
@@ -194,19 +190,18 @@ impl SortedBook {
             rules: protocol.rules,
             prefix_collateral,
             prefix_debt,
-            collateral,
-            debt,
+            accounts,
             stranded_debt,
         })
     }
 
     /// Accounts with debt and collateral (those that can be liquidated).
     pub fn len(&self) -> usize {
-        self.collateral.len()
+        self.accounts.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.collateral.is_empty()
+        self.accounts.is_empty()
     }
 
     pub fn collateral_asset(&self) -> AssetId {
@@ -219,41 +214,59 @@ impl SortedBook {
 
     /// Total debt of the book, in debt-asset units.
     pub fn total_debt(&self) -> f64 {
-        self.prefix_debt[self.len()].hi + self.prefix_debt[self.len()].lo + self.stranded_debt
+        self.debt_between(0, self.len()) + self.stranded_debt
     }
 
     /// Bytes the book holds (its arrays), for the memory figures.
     pub fn heap_bytes(&self) -> usize {
-        (self.collateral.capacity() + self.debt.capacity()) * std::mem::size_of::<f64>()
+        self.accounts.capacity() * std::mem::size_of::<(f64, f64)>()
             + (self.prefix_collateral.capacity() + self.prefix_debt.capacity())
                 * std::mem::size_of::<CompensatedSum>()
     }
 
     fn debt_between(&self, from: usize, to: usize) -> f64 {
-        self.prefix_debt[to].minus(self.prefix_debt[from])
+        self.sum_to(&self.prefix_debt, to, |a| a.1)
+            .minus(self.sum_to(&self.prefix_debt, from, |a| a.1))
     }
 
     fn collateral_between(&self, from: usize, to: usize) -> f64 {
-        self.prefix_collateral[to].minus(self.prefix_collateral[from])
+        self.sum_to(&self.prefix_collateral, to, |a| a.0)
+            .minus(self.sum_to(&self.prefix_collateral, from, |a| a.0))
+    }
+
+    /// The sum of `value` over accounts `..index`: a chunk's prefix plus the accounts after it.
+    fn sum_to(
+        &self,
+        prefix: &[CompensatedSum],
+        index: usize,
+        value: impl Fn(&(f64, f64)) -> f64,
+    ) -> CompensatedSum {
+        let chunk = index / PREFIX_CHUNK;
+        self.accounts[chunk * PREFIX_CHUNK..index]
+            .iter()
+            .fold(prefix[chunk], |sum, account| sum.add(value(account)))
     }
 
     /// Whether account `i` is below a health factor of 1 at these protocol prices: the lending
     /// model's expression, term for term.
     fn liquidatable(&self, i: usize, collateral_price: f64, debt_price: f64) -> bool {
-        let weighted = self.collateral[i] * collateral_price * self.params.liquidation_threshold;
-        weighted / (self.debt[i] * debt_price) < 1.0
+        let (collateral, debt) = self.accounts[i];
+        let weighted = collateral * collateral_price * self.params.liquidation_threshold;
+        weighted / (debt * debt_price) < 1.0
     }
 
     /// Whether account `i`'s collateral no longer covers its debt plus the bonus (the lending
     /// model's `max_collateral > user_collateral`).
     fn insolvent(&self, i: usize, collateral_price: f64, debt_price: f64) -> bool {
-        let base = self.debt[i] * debt_price / collateral_price;
-        base * (1.0 + self.params.liquidation_bonus) > self.collateral[i]
+        let (collateral, debt) = self.accounts[i];
+        let base = debt * debt_price / collateral_price;
+        base * (1.0 + self.params.liquidation_bonus) > collateral
     }
 
     /// Whether collateral value is below debt value (the summary's insolvent debt).
     fn underwater(&self, i: usize, collateral_price: f64, debt_price: f64) -> bool {
-        self.debt[i] * debt_price > self.collateral[i] * collateral_price
+        let (collateral, debt) = self.accounts[i];
+        debt * debt_price > collateral * collateral_price
     }
 }
 
@@ -343,39 +356,44 @@ fn single_pair(protocol: &LendingProtocol) -> Result<(AssetId, AssetId), NotAppl
     }
 }
 
-/// Sorts `(key, collateral, debt)` entries ascending by key (non-negative, not NaN). A bucket sort
-/// whose bucket is a monotone function of the key's bit pattern (for non-negative floats the bits
-/// order like the values, and spread roughly like their logarithm, which suits log-normal books):
-/// two linear passes, then a comparison sort inside each small bucket. Entries with equal keys keep
-/// no particular order (their accounts are liquidated in the same block either way).
-fn sort_by_key(entries: Vec<(f64, f64, f64)>) -> Vec<(f64, f64, f64)> {
+/// Accounts per stored prefix sum.
+const PREFIX_CHUNK: usize = 64;
+
+/// Sorts `entries` ascending by `key` (non-negative, not NaN; recomputed, not stored, so the sort
+/// moves 16-byte entries). A bucket sort whose bucket is a monotone function of the key's bit
+/// pattern (for non-negative floats the bits order like the values, and spread roughly like their
+/// logarithm, which suits log-normal books): two linear passes, then a comparison sort inside each
+/// small bucket. Entries with equal keys keep no particular order (their accounts are liquidated in
+/// the same block either way).
+fn sort_by_key<T: Copy + Default>(entries: Vec<T>, key: impl Fn(&T) -> f64) -> Vec<T> {
     let n = entries.len();
-    let by_key = |a: &(f64, f64, f64), b: &(f64, f64, f64)| a.0.total_cmp(&b.0);
+    let by_key = |a: &T, b: &T| key(a).total_cmp(&key(b));
     if n < 1024 {
         let mut entries = entries;
         entries.sort_unstable_by(by_key);
         return entries;
     }
     let (low, high) = entries.iter().fold((u64::MAX, 0), |(low, high), entry| {
-        let bits = entry.0.to_bits();
+        let bits = key(entry).to_bits();
         (low.min(bits), high.max(bits))
     });
     let n_buckets = n / 8;
     // u64 -> f64 conversion, a positive scale and truncation are all monotone, so the bucket never
     // decreases as the key grows (a u128 division per entry costs more than the rest of the pass).
     let scale = n_buckets as f64 / ((high - low) as f64 + 1.0);
-    let bucket = |key: f64| (((key.to_bits() - low) as f64 * scale) as usize).min(n_buckets - 1);
+    let bucket =
+        |entry: &T| (((key(entry).to_bits() - low) as f64 * scale) as usize).min(n_buckets - 1);
     let mut starts = vec![0usize; n_buckets + 1];
     for entry in &entries {
-        starts[bucket(entry.0) + 1] += 1;
+        starts[bucket(entry) + 1] += 1;
     }
     for index in 1..starts.len() {
         starts[index] += starts[index - 1];
     }
     let mut next = starts.clone();
-    let mut sorted = vec![(0.0, 0.0, 0.0); n];
+    let mut sorted = vec![T::default(); n];
     for entry in entries {
-        let slot = &mut next[bucket(entry.0)];
+        let slot = &mut next[bucket(&entry)];
         sorted[*slot] = entry;
         *slot += 1;
     }
@@ -443,6 +461,9 @@ pub fn run_fast(
     let mut reference = exogenous.clone();
     let mut previous_reference = reference.clone();
     let mut impact_log = vec![0.0; n_assets];
+    // `exp(impact_log)`, recomputed only when the log changes (the same value the engine computes
+    // every block, so the prices stay bit-identical).
+    let mut impact = vec![1.0; n_assets];
     let mut sold_last_block_usd = 0.0;
     let mut oracle_values: Vec<f64> = Vec::with_capacity(market.oracles.len());
     let mut oracle_states = Vec::with_capacity(market.oracles.len());
@@ -480,11 +501,14 @@ pub fn run_fast(
         for asset in 0..n_assets {
             if asset == c {
                 if let Some(depth) = depth {
-                    impact_log[asset] += (1.0 - 0.01_f64).ln() * sold_last_block_usd / depth;
+                    if sold_last_block_usd != 0.0 {
+                        impact_log[asset] += (1.0 - 0.01_f64).ln() * sold_last_block_usd / depth;
+                        impact[asset] = impact_log[asset].exp();
+                    }
                 }
             }
             exogenous[asset] = paths[asset].price_at(block);
-            reference[asset] = exogenous[asset] * impact_log[asset].exp();
+            reference[asset] = exogenous[asset] * impact[asset];
         }
         sold_last_block_usd = 0.0;
         // 2. no venues, no arbitrage; 3. oracles
@@ -726,7 +750,7 @@ mod tests {
                 .collect();
             let mut expected: Vec<f64> = entries.iter().map(|e| e.0).collect();
             expected.sort_by(f64::total_cmp);
-            let sorted = sort_by_key(entries.clone());
+            let sorted = sort_by_key(entries.clone(), |e| e.0);
             let keys: Vec<f64> = sorted.iter().map(|e| e.0).collect();
             assert_eq!(keys, expected, "n = {n}");
             // A permutation: every entry once.

@@ -1,0 +1,106 @@
+//! The issue-4 speed targets timed by CPU time as well as wall time, for machines shared with other
+//! work (where criterion's wall-clock medians overstate the cost): each target runs several times
+//! and prints the median wall time and the CPU time per run that this process used (from
+//! `/proc/self/stat`, 10 ms ticks). The criterion benches (`cargo bench -p cascade --bench stress`)
+//! remain the reference on an idle machine.
+//!
+//! `cargo run --release -p cascade --example speed_targets` (add `quick` to skip 10M accounts).
+
+// Timing is this example's purpose.
+#![allow(clippy::disallowed_methods)]
+
+use std::time::Instant;
+
+use cascade::market::build_market;
+use cascade::run::load_scenario;
+use cascade::scenario::AccountsConfig;
+use cascade::stress::{path_source, run_paths};
+use cascade_core::engine::{Market, Simulation};
+use cascade_core::fast::{run_fast, FastScratch, SortedBook};
+use cascade_core::price_path::ReferencePath;
+
+/// CPU seconds (user + system) this process has used so far.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name and state.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn time(name: &str, runs: usize, mut f: impl FnMut()) {
+    let mut walls = Vec::with_capacity(runs);
+    let cpu_before = cpu_seconds();
+    for _ in 0..runs {
+        let started = Instant::now();
+        f();
+        walls.push(started.elapsed().as_secs_f64());
+    }
+    let cpu = (cpu_seconds() - cpu_before) / runs as f64;
+    walls.sort_by(f64::total_cmp);
+    println!(
+        "{name:<50} median wall {:>10.3} ms   CPU {:>10.3} ms per run ({runs} runs)",
+        walls[runs / 2] * 1e3,
+        cpu * 1e3
+    );
+}
+
+fn market(
+    n_accounts: u32,
+    max_blocks: u64,
+    path_blocks: u64,
+) -> (Market, cascade::stress::PathSource) {
+    let (mut scenario, origin) = load_scenario("frictionless").unwrap();
+    if let AccountsConfig::Synthetic(generator) = &mut scenario.protocols[0].accounts {
+        generator.n_accounts = n_accounts;
+    }
+    scenario.simulation.max_blocks = max_blocks;
+    scenario.stress.as_mut().unwrap().blocks = path_blocks;
+    let depth = scenario.assets[0].external_depth_usd.unwrap();
+    scenario.assets[0].external_depth_usd = Some(depth * f64::from(n_accounts) / 100_000.0);
+    let market = build_market(&scenario, &origin, scenario.simulation.seed).unwrap();
+    let source = path_source(&scenario, &origin, None).unwrap();
+    (market, source)
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "quick");
+    let threads = rayon::current_num_threads();
+    println!("rayon threads: {threads}");
+
+    let (market_1m, _) = market(1_000_000, 500, 500);
+    let book = SortedBook::new(&market_1m).unwrap();
+    let paths: Vec<&ReferencePath> = market_1m.assets.iter().map(|a| &a.path).collect();
+    let mut scratch = FastScratch::default();
+    time("1M x 500: full engine (per-liquidation events)", 5, || {
+        let mut simulation = Simulation::new(market_1m.clone());
+        simulation.run();
+    });
+    time("1M x 500: fast path", 200, || {
+        run_fast(&market_1m, &book, &paths, &mut scratch).unwrap();
+    });
+    drop(market_1m);
+
+    let (market_100k, source) = market(100_000, 2_000, 500);
+    time("stress 10k paths x 500 blocks x 100k accounts", 5, || {
+        run_paths(&market_100k, 10_000, &|i| source.paths(i), &|| {}, false);
+    });
+    drop(market_100k);
+    if quick {
+        return;
+    }
+    let (market_10m, source) = market(10_000_000, 1_000, 1_000);
+    time("sorted book build, 10M accounts", 5, || {
+        SortedBook::new(&market_10m).unwrap();
+    });
+    time("stress 100k paths x 1000 blocks x 10M accounts", 1, || {
+        run_paths(&market_10m, 100_000, &|i| source.paths(i), &|| {}, false);
+    });
+}
