@@ -124,10 +124,15 @@ impl SortedBook {
             return fail("it needs a market without venues (sales at the reference price)".into());
         }
         let chain = &market.chain;
-        if chain.gas_price_gwei * chain.liquidation_gas != 0.0 {
+        if chain.gas_price_gwei * chain.liquidation_gas != 0.0 || chain.gas_price_series.is_some() {
             return fail("it needs liquidations that cost no gas".into());
         }
-        if market.keepers.is_empty() || market.keepers.iter().any(|k| k.min_profit_usd != 0.0) {
+        if market.keepers.is_empty()
+            || market
+                .keepers
+                .iter()
+                .any(|k| k.min_profit_usd != 0.0 || k.max_gas_price_gwei.is_some())
+        {
             return fail("it needs keepers whose minimum profit is zero".into());
         }
         let protocol = &market.protocols[0];

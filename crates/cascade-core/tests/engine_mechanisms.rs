@@ -143,12 +143,14 @@ fn bare_market() -> Market {
                 min_profit_usd: 20.0,
                 max_liquidations_per_block: 15,
                 capital_usd_per_block: 2_000_000.0,
+                max_gas_price_gwei: None,
             },
             KeeperModel {
                 name: "large".into(),
                 min_profit_usd: 300.0,
                 max_liquidations_per_block: 6,
                 capital_usd_per_block: 10_000_000.0,
+                max_gas_price_gwei: None,
             },
         ],
         chain: ChainModel {
@@ -157,6 +159,7 @@ fn bare_market() -> Market {
             liquidation_gas: 500_000.0,
             gas_token: Some(ETH),
             gas_token_price_usd: 0.0,
+            gas_price_series: None,
         },
         settings: EngineSettings {
             max_blocks: 1500,

@@ -144,6 +144,7 @@ fn build_market(spec: &MarketSpec) -> Market {
             min_profit_usd: f64::NEG_INFINITY,
             max_liquidations_per_block: u32::MAX,
             capital_usd_per_block: f64::INFINITY,
+            max_gas_price_gwei: None,
         }]
     } else {
         vec![
@@ -152,12 +153,14 @@ fn build_market(spec: &MarketSpec) -> Market {
                 min_profit_usd: 20.0,
                 max_liquidations_per_block: 12,
                 capital_usd_per_block: 2_000_000.0,
+                max_gas_price_gwei: None,
             },
             KeeperModel {
                 name: "large".into(),
                 min_profit_usd: 300.0,
                 max_liquidations_per_block: 6,
                 capital_usd_per_block: 10_000_000.0,
+                max_gas_price_gwei: None,
             },
         ]
     };
@@ -210,6 +213,7 @@ fn build_market(spec: &MarketSpec) -> Market {
             liquidation_gas: 500_000.0,
             gas_token: Some(ETH),
             gas_token_price_usd: 0.0,
+            gas_price_series: None,
         },
         settings: EngineSettings {
             max_blocks: spec.max_blocks,

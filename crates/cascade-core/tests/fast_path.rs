@@ -154,6 +154,7 @@ fn market(case: &Case) -> Market {
                 min_profit_usd: 0.0,
                 max_liquidations_per_block: case.n_accounts,
                 capital_usd_per_block: f64::INFINITY,
+                max_gas_price_gwei: None,
             })
             .collect(),
         chain: ChainModel {
@@ -162,6 +163,7 @@ fn market(case: &Case) -> Market {
             liquidation_gas: 500_000.0,
             gas_token: None,
             gas_token_price_usd: 2_000.0,
+            gas_price_series: None,
         },
         settings: EngineSettings {
             max_blocks: case.n_blocks as u64 + 200,

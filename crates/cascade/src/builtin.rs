@@ -22,6 +22,13 @@ pub const BUILTIN_SCENARIOS: &[(&str, &str, &str, &str)] = &[
         "ETH -25% in two minutes on a lending market, a perp exchange and an options vault sharing \
          two venues: the input of `cascade compare`",
     ),
+    (
+        "black-thursday",
+        "black-thursday.toml",
+        include_str!("../../../scenarios/black-thursday.toml"),
+        "2020-03-12 replayed: ETH's 10-minute bars and gas prices on a Maker-style ETH-A vault book \
+         with Dutch auctions, an OSM and keepers starved of gas",
+    ),
 ];
 
 /// The TOML text of a built-in scenario.

@@ -522,6 +522,10 @@ pub fn build_market(
             min_profit_usd: keeper.min_profit_usd,
             max_liquidations_per_block: keeper.max_liquidations_per_block,
             capital_usd_per_block: keeper.capital_usd_per_block,
+            max_gas_price_gwei: match keeper.max_gas_price_gwei {
+                Some(cap) => Some(c.non_negative(&field("max_gas_price_gwei"), cap)?),
+                None => None,
+            },
         });
     }
 
@@ -552,6 +556,26 @@ pub fn build_market(
         }
     };
 
+    let gas_price_series = match &chain.gas_price_series {
+        Some(series) => {
+            if series.blocks_per_bar == 0 {
+                return c.fail(
+                    "chain.gas_price_series.blocks_per_bar",
+                    "must be at least 1",
+                );
+            }
+            let bars = data::load_price_series(&c.path(&series.file), &series.column)?;
+            let per_bar = series.blocks_per_bar as usize;
+            Some(
+                bars.prices
+                    .iter()
+                    .flat_map(|&gwei| std::iter::repeat_n(gwei, per_bar))
+                    .collect(),
+            )
+        }
+        None => None,
+    };
+
     Ok(Market {
         assets,
         venues,
@@ -567,6 +591,7 @@ pub fn build_market(
             liquidation_gas: chain.liquidation_gas,
             gas_token,
             gas_token_price_usd,
+            gas_price_series,
         },
         settings: EngineSettings {
             max_blocks: simulation.max_blocks,

@@ -214,6 +214,29 @@ pub struct ChainConfig {
     /// Price of the gas token when `gas_token` is not one of the assets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gas_token_price_usd: Option<f64>,
+    /// A gas price per bar from a CSV (replaces `gas_price_gwei` block by block); absent: the
+    /// constant `gas_price_gwei`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas_price_series: Option<GasPriceSeriesConfig>,
+}
+
+/// Gas prices replayed from a CSV with a `time` column (UTC, constant interval) and a gwei column,
+/// each bar's price held for `blocks_per_bar` blocks. The path is relative to the scenario file's
+/// folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GasPriceSeriesConfig {
+    pub file: String,
+    /// The column of gwei (default `p60_gwei`: the price that got 60% of a bar's transactions in).
+    #[serde(default = "default_gas_column")]
+    pub column: String,
+    /// Blocks per bar (default 50: 10-minute bars of 12 s blocks).
+    #[serde(default = "default_blocks_per_bar")]
+    pub blocks_per_bar: u64,
+}
+
+fn default_gas_column() -> String {
+    "p60_gwei".to_string()
 }
 
 impl Default for ChainConfig {
@@ -223,6 +246,7 @@ impl Default for ChainConfig {
             liquidation_gas: 400_000.0,
             gas_token: None,
             gas_token_price_usd: Some(3000.0),
+            gas_price_series: None,
         }
     }
 }
@@ -1005,4 +1029,8 @@ pub struct KeeperConfig {
     pub max_liquidations_per_block: u32,
     /// Debt the keeper can repay per block (USD).
     pub capital_usd_per_block: f64,
+    /// Highest gas price (gwei) the keeper bids; in blocks whose gas price (`chain`) is higher its
+    /// transactions are not included. Absent: always included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_gas_price_gwei: Option<f64>,
 }

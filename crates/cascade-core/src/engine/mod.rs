@@ -77,6 +77,10 @@ pub struct KeeperModel {
     pub max_liquidations_per_block: u32,
     /// Debt the keeper can repay per block (USD): its working capital.
     pub capital_usd_per_block: f64,
+    /// Highest gas price (gwei) the keeper's transactions bid: in a block whose gas price is above
+    /// it, the keeper's transactions are not included and it does nothing (Maker's 2020 keepers ran
+    /// with a fixed gas price). `None`: it always gets in.
+    pub max_gas_price_gwei: Option<f64>,
 }
 
 /// Gas and block time.
@@ -89,6 +93,19 @@ pub struct ChainModel {
     /// The asset gas is paid in (its reference price converts gas to USD); `None`: `gas_token_price_usd`.
     pub gas_token: Option<AssetId>,
     pub gas_token_price_usd: f64,
+    /// Gas price per block (gwei), replacing `gas_price_gwei`; the last value holds after the series
+    /// ends. `None`: `gas_price_gwei` throughout.
+    pub gas_price_series: Option<Vec<f64>>,
+}
+
+impl ChainModel {
+    /// The gas price (gwei) of `block`.
+    pub fn gas_price_gwei_at(&self, block: u64) -> f64 {
+        match &self.gas_price_series {
+            Some(series) if !series.is_empty() => series[(block as usize).min(series.len() - 1)],
+            _ => self.gas_price_gwei,
+        }
+    }
 }
 
 /// Run limits.
@@ -284,6 +301,7 @@ pub struct Simulation {
 /// Everything the liquidation phase reads besides balances (which only liquidations change).
 #[derive(Debug, Clone, PartialEq)]
 struct LiquidationInputs {
+    gas_price_gwei: f64,
     reference: Vec<f64>,
     venue_prices: Vec<f64>,
     protocol_prices: Vec<Vec<f64>>,
@@ -472,6 +490,7 @@ impl Simulation {
             outcome
         } else {
             let inputs = LiquidationInputs {
+                gas_price_gwei: self.market.chain.gas_price_gwei_at(block),
                 reference: self.reference.clone(),
                 venue_prices: self.trading.venues.iter().map(Venue::price).collect(),
                 protocol_prices: self.protocol_prices.clone(),
@@ -587,13 +606,13 @@ impl Simulation {
         protocol_prices(oracle_of_asset, &self.oracle_values, &self.reference)
     }
 
-    fn gas_cost_usd(&self) -> f64 {
+    fn gas_cost_usd(&self, block: u64) -> f64 {
         let chain = &self.market.chain;
         let token_price = match chain.gas_token {
             Some(asset) => self.reference[asset.index()],
             None => chain.gas_token_price_usd,
         };
-        chain.gas_price_gwei * 1e-9 * chain.liquidation_gas * token_price
+        chain.gas_price_gwei_at(block) * 1e-9 * chain.liquidation_gas * token_price
     }
 
     /// Every protocol's breakers see what its oracles show this block.
@@ -618,8 +637,15 @@ impl Simulation {
     /// The liquidation phase of every protocol, in the order lending, CDP, perps, options, sharing
     /// the keepers' per-block capacity.
     fn run_all_liquidations(&mut self, block: u64, outcome: &mut BlockOutcome) {
-        let gas_usd = self.gas_cost_usd();
+        let gas_usd = self.gas_cost_usd(block);
         let mut budget = KeeperBudget::new(&self.market.keepers);
+        // Keepers whose gas bid is below the block's gas price are not included this block.
+        let gas_price = self.market.chain.gas_price_gwei_at(block);
+        for (keeper, calls) in self.market.keepers.iter().zip(&mut budget.calls_left) {
+            if keeper.max_gas_price_gwei.is_some_and(|cap| cap < gas_price) {
+                *calls = 0;
+            }
+        }
         for protocol_index in 0..self.protocols.len() {
             self.run_lending(block, protocol_index, &mut budget, gas_usd, outcome);
         }
