@@ -130,9 +130,11 @@ pub struct BorrowerModel {
     /// Multiplies the probability by `1 + price_drop_sensitivity * drop`, where `drop` is the fall of
     /// the account's main collateral since the start.
     pub price_drop_sensitivity: f64,
-    /// Herding: multiplies the probability by `1 + herding * h` and the panic weight by the same,
-    /// where `h = 1 - exp(-recent / herding_scale)` and `recent` counts the protocol's liquidations
-    /// seen in the last `herding_window_blocks`.
+    /// Herding: liquidations seen make borrowers flee, not top up. It widens the band to
+    /// `band + herding * h * (band - 1)`, where the accounts between `band` and the wider band can
+    /// only panic-close, and multiplies the panic weight inside the band by `1 + herding * h`;
+    /// `h = 1 - exp(-recent / herding_scale)` and `recent` counts the protocol's liquidations seen
+    /// in the last `herding_window_blocks`.
     pub herding: f64,
     pub herding_window_blocks: u32,
     pub herding_scale: f64,
@@ -183,24 +185,36 @@ impl BorrowerModel {
         }
     }
 
+    /// The band under herding `herd`: `band + herding * h * (band - 1)`.
+    pub fn effective_band(&self, herd: f64) -> f64 {
+        self.band + self.herding * herd * (self.band - 1.0)
+    }
+
+    /// How close to liquidation an account is: `(band' - HF) / (band' - 1)` clipped to [0, 1], with
+    /// `band'` the effective band.
+    pub fn closeness(&self, health_factor: f64, herd: f64) -> f64 {
+        let band = self.effective_band(herd);
+        ((band - health_factor) / (band - 1.0)).clamp(0.0, 1.0)
+    }
+
     /// The probability an account acts this block: `base * closeness * (1 + s * drop) *
-    /// (1 + herding * h) * (1 - disposition if in loss)`, capped at 1, where `closeness = (band - HF)
-    /// / (band - 1)` clipped to [0, 1].
+    /// (1 - disposition if in loss)`, capped at 1.
     pub fn act_probability(&self, health_factor: f64, drop: f64, herd: f64, in_loss: bool) -> f64 {
-        let closeness = ((self.band - health_factor) / (self.band - 1.0)).clamp(0.0, 1.0);
-        let mut p = self.base_probability
-            * closeness
-            * (1.0 + self.price_drop_sensitivity * drop.max(0.0))
-            * (1.0 + self.herding * herd);
+        let closeness = self.closeness(health_factor, herd);
+        let mut p =
+            self.base_probability * closeness * (1.0 + self.price_drop_sensitivity * drop.max(0.0));
         if in_loss {
             p *= 1.0 - self.disposition_effect;
         }
         p.clamp(0.0, 1.0)
     }
 
-    /// The action for a uniform draw `u` in [0, 1): weights `top_up`, `repay`, `panic * (1 +
-    /// herding * h)`.
-    pub fn choose(&self, herd: f64, u: f64) -> BorrowerAction {
+    /// The action for a uniform draw `u` in [0, 1): above the band (in its herding widening) a panic
+    /// close; inside, weights `top_up`, `repay`, `panic * (1 + herding * h)`.
+    pub fn choose(&self, health_factor: f64, herd: f64, u: f64) -> BorrowerAction {
+        if health_factor >= self.band {
+            return BorrowerAction::PanicClose;
+        }
         let panic = self.panic_weight * (1.0 + self.herding * herd);
         let total = self.top_up_weight + self.repay_weight + panic;
         let x = u * total;
@@ -289,11 +303,17 @@ mod tests {
         let calm = model.act_probability(1.05, 0.1, 0.0, false);
         let herd = model.act_probability(1.05, 0.1, model.herd(20), false);
         assert!(herd > calm);
-        assert_eq!(model.choose(0.0, 0.9), BorrowerAction::PanicClose);
+        assert_eq!(model.act_probability(1.15, 0.1, 0.0, false), 0.0);
+        assert!(model.act_probability(1.15, 0.1, model.herd(20), false) > 0.0);
         assert_eq!(
-            model.choose(model.herd(100), 0.6),
+            model.choose(1.15, model.herd(20), 0.0),
             BorrowerAction::PanicClose
         );
-        assert_eq!(model.choose(0.0, 0.6), BorrowerAction::Repay);
+        assert_eq!(model.choose(1.05, 0.0, 0.9), BorrowerAction::PanicClose);
+        assert_eq!(
+            model.choose(1.05, model.herd(100), 0.6),
+            BorrowerAction::PanicClose
+        );
+        assert_eq!(model.choose(1.05, 0.0, 0.6), BorrowerAction::Repay);
     }
 }

@@ -308,10 +308,6 @@ impl Simulation {
         outcome: &mut BlockOutcome,
     ) {
         let prices = self.protocol_prices[p].clone();
-        let candidates = self.indices[p].below(&self.protocols[p], &prices, model.band);
-        if candidates.is_empty() {
-            return;
-        }
         let history = &self.agents.liquidations_per_block[p];
         let window = model.herding_window_blocks as usize;
         let recent: u64 = history
@@ -321,6 +317,11 @@ impl Simulation {
             .map(|&n| u64::from(n))
             .sum();
         let herd = model.herd(recent);
+        let band = model.effective_band(herd);
+        let candidates = self.indices[p].below(&self.protocols[p], &prices, band);
+        if candidates.is_empty() {
+            return;
+        }
         // Intents: (tip in gwei, account, action).
         let mut intents: Vec<(f64, AccountId, BorrowerAction)> = Vec::new();
         let mut n_liquidatable = 0u32;
@@ -337,14 +338,14 @@ impl Simulation {
             let drop = 1.0 - prices[c.index()] / initial;
             let probability = model.act_probability(health_factor, drop, herd, drop > 0.0);
             if u_act < probability {
-                let closeness = ((model.band - health_factor) / (model.band - 1.0)).clamp(0.0, 1.0);
+                let closeness = model.closeness(health_factor, herd);
                 let tip = self
                     .agents
                     .model
                     .block_space
                     .as_ref()
                     .map_or(0.0, |space| space.borrower_tip_gwei * closeness);
-                intents.push((tip, account, model.choose(herd, u_choice)));
+                intents.push((tip, account, model.choose(health_factor, herd, u_choice)));
             }
         }
         if intents.is_empty() {
