@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use cascade::market::{build_market, parse_scenario, Origin};
-use cascade::scenario::{KeeperSaleConfig, Scenario};
+use cascade::scenario::{GasPriceConfig, KeeperSaleConfig, Scenario};
 use cascade_core::engine::Simulation;
 use cascade_core::ids::AccountId;
 
@@ -306,4 +306,28 @@ fn test_bad_agent_parameters_are_rejected_with_their_field() {
         &|s| s.chain.background_gas_fraction = Some(1.0),
         "chain.background_gas_fraction",
     );
+}
+
+#[test]
+fn test_gas_series_replays_black_thursday_gas() {
+    let (mut scenario, mut origin) = scenario();
+    scenario.chain.gas_price = Some(GasPriceConfig::Series {
+        file: "gas_gwei_10min_2020-03-12.csv".to_string(),
+        column: None,
+    });
+    origin.base_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let simulation = run(&scenario, &origin);
+    let records = simulation.chain_records();
+    // p60 of the first two bars: 6.925 then 6.000 gwei; a 12-s block is 1/50 of a bar.
+    assert!((records[0].base_fee_gwei - 6.925).abs() < 1e-9);
+    assert!((records[25].base_fee_gwei - (6.925 * 0.5 + 6.0 * 0.5)).abs() < 1e-9);
+    assert!((records[50].base_fee_gwei - 6.0).abs() < 1e-9);
+    // Keepers pay that base fee: cheaper gas than a constant 30 gwei (`gas_price_gwei`).
+    scenario.chain.gas_price = Some(GasPriceConfig::Constant);
+    let constant = run(&scenario, &origin);
+    let gas_per_liquidation = |s: &Simulation| {
+        let events = s.events();
+        events.iter().map(|e| e.gas_usd).sum::<f64>() / events.len() as f64
+    };
+    assert!(gas_per_liquidation(&simulation) < gas_per_liquidation(&constant));
 }

@@ -154,14 +154,19 @@ impl AgentRuntime {
         if !self.active {
             return;
         }
+        let mut sorted = now.to_vec();
+        sorted.sort_unstable();
         let seen = &mut self.seen_at[protocol_index];
+        // An account that left the liquidatable set starts a new spell when it comes back.
         for account in &self.previous_candidates[protocol_index] {
-            seen[account.index()] = seen[account.index()].filter(|_| now.contains(account));
+            if sorted.binary_search(account).is_err() {
+                seen[account.index()] = None;
+            }
         }
-        for account in now {
+        for account in &sorted {
             seen[account.index()].get_or_insert(block);
         }
-        self.previous_candidates[protocol_index] = now.to_vec();
+        self.previous_candidates[protocol_index] = sorted;
     }
 
     /// The priority gas auction among the keepers able to take a liquidation earning `profit` and
