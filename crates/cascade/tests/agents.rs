@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use cascade::market::{build_market, parse_scenario, Origin};
-use cascade::scenario::{GasPriceConfig, KeeperSaleConfig, Scenario};
+use cascade::scenario::{GasPriceConfig, KeeperSaleConfig, PricePathConfig, Scenario};
 use cascade_core::engine::Simulation;
 use cascade_core::ids::AccountId;
 
@@ -211,6 +211,11 @@ fn test_keeper_latency_raises_bad_debt() {
 fn test_holding_instead_of_dumping_narrows_the_immediate_price_impact() {
     let (mut scenario, origin) = scenario();
     keepers_only(&mut scenario);
+    // An instant 25% fall: the first liquidation block carries a large flow.
+    scenario.assets[0].price_path = Some(PricePathConfig::Shock {
+        at_block: 5,
+        drop: 0.25,
+    });
     for keeper in &mut scenario.keepers {
         keeper.sale = Some(KeeperSaleConfig::Dump);
         keeper.hold_fraction = None;
