@@ -441,6 +441,8 @@ impl Simulation {
                 );
             }
         }
+        // Latency applies account by account: later phases (CDPs, store fronts) see every keeper.
+        budget.unavailable.fill(false);
     }
 
     /// The terms the protocol's mechanism gives this liquidation (and the chunk state to keep if it
