@@ -99,6 +99,11 @@ impl SortedBook {
     /// fast path's subset.
     pub fn new(market: &Market) -> Result<Self, NotApplicable> {
         let fail = |reason: String| Err(NotApplicable(reason));
+        if market.agents.is_active() {
+            return fail(
+                "it runs without agents (behavioural keepers, borrowers, block space)".into(),
+            );
+        }
         if !market.cdps.is_empty() || !market.perps.is_empty() || !market.option_vaults.is_empty() {
             return fail(
                 "it covers lending protocols only (the scenario has CDP vaults, perps or options \

@@ -113,7 +113,7 @@ impl HealthIndex {
         }
     }
 
-    fn prefix_lengths(&self, prices: &[f64]) -> Vec<usize> {
+    fn prefix_lengths(&self, prices: &[f64], threshold: f64) -> Vec<usize> {
         self.groups
             .iter()
             .map(|group| {
@@ -128,7 +128,7 @@ impl HealthIndex {
                     .map(|&asset| prices[asset] / self.snapshot_prices[asset])
                     .fold(0.0, f64::max);
                 // A hair of slack so that rounding in the bound never hides an account.
-                let bound = worst_debt / worst_collateral * (1.0 + 1e-9);
+                let bound = threshold * worst_debt / worst_collateral * (1.0 + 1e-9);
                 group
                     .entries
                     .partition_point(|&(health_factor, _)| health_factor < bound)
@@ -143,17 +143,28 @@ impl HealthIndex {
         protocol: &LendingProtocol,
         prices: &[f64],
     ) -> Vec<(AccountId, f64)> {
-        let mut prefixes = self.prefix_lengths(prices);
+        self.below(protocol, prices, 1.0)
+    }
+
+    /// Every account of `protocol` whose health factor at `prices` is below `threshold` and that
+    /// still holds collateral, with that health factor, in account order.
+    pub fn below(
+        &mut self,
+        protocol: &LendingProtocol,
+        prices: &[f64],
+        threshold: f64,
+    ) -> Vec<(AccountId, f64)> {
+        let mut prefixes = self.prefix_lengths(prices, threshold);
         let scanned: usize = prefixes.iter().sum();
         let limit = (self.n_indexed / 8).max(256);
         if scanned > limit || self.touched.len() > limit {
             self.rebuild(protocol, prices);
-            prefixes = self.prefix_lengths(prices);
+            prefixes = self.prefix_lengths(prices, threshold);
         }
         let mut found = Vec::new();
         let mut consider = |account: AccountId| {
             let health_factor = protocol.health_factor(account, prices);
-            if health_factor < 1.0 && protocol.has_collateral(account) {
+            if health_factor < threshold && protocol.has_collateral(account) {
                 found.push((account, health_factor));
             }
         };

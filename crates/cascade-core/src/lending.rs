@@ -179,6 +179,23 @@ impl LendingProtocol {
         id
     }
 
+    /// Adds `amount` units of `asset` to an account's collateral (negative: withdraws; a borrower's
+    /// top-up or close).
+    pub fn add_collateral(&mut self, account: AccountId, asset: AssetId, amount: f64) {
+        let slot = &mut self.collateral[account.index() * self.n_assets + asset.index()];
+        *slot = (*slot + amount).max(0.0);
+    }
+
+    /// Repays `amount` units of an account's `asset` debt (a borrower's own repayment).
+    pub fn repay(&mut self, account: AccountId, asset: AssetId, amount: f64) {
+        let slot = &mut self.debt[account.index() * self.n_assets + asset.index()];
+        assert!(
+            amount <= *slot * (1.0 + 1e-12),
+            "repaying more than the debt"
+        );
+        *slot = (*slot - amount).max(0.0);
+    }
+
     pub fn n_accounts(&self) -> usize {
         self.labels.len()
     }

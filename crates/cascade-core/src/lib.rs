@@ -2,6 +2,7 @@
 //! cascades. Pure and deterministic: no IO, no threads, no clock; every random draw comes from
 //! [`rng::stream_rng`]. The `cascade` crate builds a [`engine::Market`] from a scenario file and
 //! writes the reports; this crate only computes.
+pub mod agents;
 pub mod cdp;
 pub mod concentrated;
 pub mod concentrated_exact;

@@ -165,6 +165,7 @@ fn bare_market() -> Market {
             max_blocks: 1500,
             settle_tolerance: 1e-6,
         },
+        agents: Default::default(),
     }
 }
 

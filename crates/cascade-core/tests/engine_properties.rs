@@ -219,6 +219,7 @@ fn build_market(spec: &MarketSpec) -> Market {
             max_blocks: spec.max_blocks,
             settle_tolerance: 1e-6,
         },
+        agents: Default::default(),
     }
 }
 

@@ -169,6 +169,7 @@ fn market(case: &Case) -> Market {
             max_blocks: case.n_blocks as u64 + 200,
             settle_tolerance: 1e-6,
         },
+        agents: Default::default(),
     }
 }
 

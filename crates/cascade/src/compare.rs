@@ -139,6 +139,7 @@ fn plain(protocol: &ProtocolConfig) -> ProtocolConfig {
         backstop: None,
         protocol_owned_liquidity: None,
         breakers: None,
+        borrowers: None,
         ..protocol.clone()
     }
 }

@@ -3,6 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use cascade_core::agents::{
+    AgentsModel, BlockSpaceModel, BorrowerModel, GasPriceModel, KeeperBehaviour, KeeperSale,
+};
 use cascade_core::cdp::{CdpProtocol, DutchAuctionModel};
 use cascade_core::concentrated::{
     nearest_usable_tick, price_at_tick, symmetric_bands, LiquidityRange,
@@ -447,6 +450,7 @@ pub fn build_market(
         seen.push(name);
     }
     let mut protocols = Vec::with_capacity(scenario.protocols.len());
+    let mut borrowers = Vec::with_capacity(scenario.protocols.len());
     let mut cdps = Vec::new();
     for (index, protocol) in scenario.protocols.iter().enumerate() {
         let mut lending = build_protocol(
@@ -460,7 +464,17 @@ pub fn build_market(
         )?;
         let field = |name: &str| format!("protocols[{index}].{name}");
         lending.setup = build_setup(c, &field(""), protocol)?;
+        let borrower_model = match &protocol.borrowers {
+            Some(config) => Some(build_borrowers(c, &field("borrowers."), config)?),
+            None => None,
+        };
         match &protocol.mechanism {
+            MechanismConfig::DutchAuction(_) if borrower_model.is_some() => {
+                return c.fail(
+                    field("borrowers"),
+                    "borrower behaviour applies to lending protocols, not `dutch_auction` vaults",
+                );
+            }
             MechanismConfig::DutchAuction(auction) => {
                 let (model, debt_asset) =
                     build_auction(c, &field("mechanism."), auction, &lending, &symbols)?;
@@ -471,7 +485,10 @@ pub fn build_market(
                     &initial_prices,
                 ));
             }
-            _ => protocols.push(lending),
+            _ => {
+                protocols.push(lending);
+                borrowers.push(borrower_model);
+            }
         }
     }
     let mut perps = Vec::with_capacity(scenario.perps.len());
@@ -507,6 +524,7 @@ pub fn build_market(
         scenario.keepers.iter().map(|k| k.name.as_str()),
     )?;
     let mut keepers = Vec::with_capacity(scenario.keepers.len());
+    let mut keeper_behaviours = Vec::with_capacity(scenario.keepers.len());
     for (index, keeper) in scenario.keepers.iter().enumerate() {
         let field = |name: &str| format!("keepers[{index}].{name}");
         c.finite(&field("min_profit_usd"), keeper.min_profit_usd)?;
@@ -517,6 +535,7 @@ pub fn build_market(
             &field("capital_usd_per_block"),
             keeper.capital_usd_per_block,
         )?;
+        keeper_behaviours.push(build_keeper_behaviour(c, index, keeper)?);
         keepers.push(KeeperModel {
             name: keeper.name.clone(),
             min_profit_usd: keeper.min_profit_usd,
@@ -596,6 +615,13 @@ pub fn build_market(
         settings: EngineSettings {
             max_blocks: simulation.max_blocks,
             settle_tolerance: tolerance,
+        },
+        agents: AgentsModel {
+            seed,
+            path_index: 0,
+            block_space: build_block_space(c, chain)?,
+            keepers: keeper_behaviours,
+            borrowers,
         },
     })
 }
@@ -1984,4 +2010,214 @@ fn build_option_vault(
     };
     generate_writers(&mut built, &model, spot, seed);
     Ok(built)
+}
+
+/// `[chain]`'s block space (docs/agents.md): `None` without `block_gas_limit`.
+fn build_block_space(
+    c: &Checker,
+    chain: &ChainConfig,
+) -> Result<Option<BlockSpaceModel>, ScenarioError> {
+    let Some(limit) = chain.block_gas_limit else {
+        for (name, set) in [
+            ("gas_price", chain.gas_price.is_some()),
+            (
+                "background_gas_fraction",
+                chain.background_gas_fraction.is_some(),
+            ),
+            ("borrower_action_gas", chain.borrower_action_gas.is_some()),
+            ("borrower_tip_gwei", chain.borrower_tip_gwei.is_some()),
+        ] {
+            if set {
+                return c.fail(
+                    format!("chain.{name}"),
+                    "needs chain.block_gas_limit (block space is off without it)",
+                );
+            }
+        }
+        return Ok(None);
+    };
+    c.positive("chain.block_gas_limit", limit)?;
+    let gas_price = match &chain.gas_price {
+        None | Some(GasPriceConfig::Constant) => GasPriceModel::Constant,
+        Some(GasPriceConfig::Congestion {
+            target_fullness,
+            max_change,
+            min_gwei,
+        }) => {
+            let target_fullness = target_fullness.unwrap_or(0.5);
+            if !(target_fullness > 0.0 && target_fullness <= 1.0) {
+                return c.fail(
+                    "chain.gas_price.target_fullness",
+                    format!(
+                        "is {target_fullness}; it must be above 0 and at most 1 (0.5: EIP-1559)"
+                    ),
+                );
+            }
+            GasPriceModel::Congestion {
+                target_fullness,
+                max_change: c.fraction(
+                    "chain.gas_price.max_change",
+                    max_change.unwrap_or(0.125),
+                    true,
+                )?,
+                min_gwei: c.non_negative("chain.gas_price.min_gwei", min_gwei.unwrap_or(1.0))?,
+            }
+        }
+        Some(GasPriceConfig::Series { file, column }) => {
+            let column = column.clone().unwrap_or_else(|| "p60_gwei".to_string());
+            let series = data::load_price_series(&c.path(file), &column)?;
+            GasPriceModel::Series {
+                gwei: series.prices,
+                seconds_per_bar: series.interval_seconds as f64,
+            }
+        }
+    };
+    let background = chain.background_gas_fraction.unwrap_or(0.5);
+    Ok(Some(BlockSpaceModel {
+        block_gas_limit: limit,
+        gas_price,
+        background_gas_fraction: c.fraction("chain.background_gas_fraction", background, false)?,
+        borrower_action_gas: c.positive(
+            "chain.borrower_action_gas",
+            chain.borrower_action_gas.unwrap_or(250_000.0),
+        )?,
+        borrower_tip_gwei: c.non_negative(
+            "chain.borrower_tip_gwei",
+            chain.borrower_tip_gwei.unwrap_or(2.0),
+        )?,
+    }))
+}
+
+/// A keeper's behaviour (docs/agents.md).
+fn build_keeper_behaviour(
+    c: &Checker,
+    index: usize,
+    keeper: &KeeperConfig,
+) -> Result<KeeperBehaviour, ScenarioError> {
+    let field = |name: &str| format!("keepers[{index}].{name}");
+    let default = KeeperBehaviour::default();
+    let hold_given = keeper.hold_fraction.is_some() || keeper.hold_sell_per_block.is_some();
+    let sale = match keeper.sale {
+        None | Some(KeeperSaleConfig::Dump) => {
+            if hold_given {
+                return c.fail(field("hold_fraction"), "needs sale = \"hold_fraction\"");
+            }
+            KeeperSale::Dump
+        }
+        Some(KeeperSaleConfig::HoldFraction) => {
+            let fraction = c.fraction(
+                &field("hold_fraction"),
+                keeper.hold_fraction.unwrap_or(0.5),
+                true,
+            )?;
+            let sell = keeper.hold_sell_per_block.unwrap_or(0.1);
+            if !(sell > 0.0 && sell <= 1.0) {
+                return c.fail(
+                    field("hold_sell_per_block"),
+                    format!("is {sell}; it must be above 0 and at most 1 (0.1: a tenth of the stock per block)"),
+                );
+            }
+            KeeperSale::HoldFraction {
+                fraction,
+                sell_per_block: sell,
+            }
+        }
+    };
+    Ok(KeeperBehaviour {
+        latency_blocks: keeper.latency_blocks.unwrap_or(default.latency_blocks),
+        gas_bid_share: c.fraction(
+            &field("gas_bid_share"),
+            keeper.gas_bid_share.unwrap_or(default.gas_bid_share),
+            true,
+        )?,
+        sale,
+        inventory_limit_usd: match keeper.inventory_limit_usd {
+            Some(limit) => c.non_negative(&field("inventory_limit_usd"), limit)?,
+            None => default.inventory_limit_usd,
+        },
+    })
+}
+
+/// A protocol's borrower behaviour (docs/agents.md); `prefix` ends with a dot.
+fn build_borrowers(
+    c: &Checker,
+    prefix: &str,
+    config: &BorrowersConfig,
+) -> Result<BorrowerModel, ScenarioError> {
+    let d = BorrowerModel::default();
+    let field = |name: &str| format!("{prefix}{name}");
+    let band = c.finite(&field("band"), config.band.unwrap_or(d.band))?;
+    if band <= 1.0 {
+        return c.fail(
+            field("band"),
+            format!("is {band}; it must be above 1 (1.1: act below HF 1.1)"),
+        );
+    }
+    let target = c.finite(
+        &field("target_health_factor"),
+        config
+            .target_health_factor
+            .unwrap_or(d.target_health_factor),
+    )?;
+    if target <= 1.0 {
+        return c.fail(
+            field("target_health_factor"),
+            format!("is {target}; it must be above 1"),
+        );
+    }
+    let weights = [
+        c.non_negative(
+            &field("top_up_weight"),
+            config.top_up_weight.unwrap_or(d.top_up_weight),
+        )?,
+        c.non_negative(
+            &field("repay_weight"),
+            config.repay_weight.unwrap_or(d.repay_weight),
+        )?,
+        c.non_negative(
+            &field("panic_weight"),
+            config.panic_weight.unwrap_or(d.panic_weight),
+        )?,
+    ];
+    if weights.iter().sum::<f64>() <= 0.0 {
+        return c.fail(
+            field("top_up_weight"),
+            "the three action weights sum to 0; give one a positive weight",
+        );
+    }
+    let window = config
+        .herding_window_blocks
+        .unwrap_or(d.herding_window_blocks);
+    if window == 0 {
+        return c.fail(field("herding_window_blocks"), "must be at least 1");
+    }
+    Ok(BorrowerModel {
+        band,
+        base_probability: c.fraction(
+            &field("base_probability"),
+            config.base_probability.unwrap_or(d.base_probability),
+            true,
+        )?,
+        price_drop_sensitivity: c.non_negative(
+            &field("price_drop_sensitivity"),
+            config
+                .price_drop_sensitivity
+                .unwrap_or(d.price_drop_sensitivity),
+        )?,
+        herding: c.non_negative(&field("herding"), config.herding.unwrap_or(d.herding))?,
+        herding_window_blocks: window,
+        herding_scale: c.positive(
+            &field("herding_scale"),
+            config.herding_scale.unwrap_or(d.herding_scale),
+        )?,
+        top_up_weight: weights[0],
+        repay_weight: weights[1],
+        panic_weight: weights[2],
+        target_health_factor: target,
+        disposition_effect: c.fraction(
+            &field("disposition_effect"),
+            config.disposition_effect.unwrap_or(d.disposition_effect),
+            true,
+        )?,
+    })
 }

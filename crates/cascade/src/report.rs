@@ -2,6 +2,7 @@
 //! temporary folder beside the target and renamed into place only when complete, so a failed run
 //! never leaves a half-written report.
 
+use cascade_core::engine::AgentTotals;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -58,6 +59,10 @@ pub struct RunReport {
     pub assets: Vec<AssetReport>,
     pub protocols: Vec<ProtocolReport>,
     pub keepers: Vec<KeeperReport>,
+    /// What borrowers and keepers did and what block space crowded out (docs/agents.md); only when
+    /// the scenario turns an agent on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agents: Option<AgentTotals>,
     /// The scenario as run, with every default filled in.
     pub scenario: Scenario,
 }
@@ -203,6 +208,7 @@ impl RunReport {
             assets,
             protocols,
             keepers,
+            agents: market.agents.is_active().then(|| finished.agent_totals()),
             scenario: scenario.clone(),
         }
     }

@@ -82,6 +82,7 @@ pub fn run_scenario_path(
         for (asset, drawn) in market.assets.iter_mut().zip(source.paths(index)) {
             asset.path = drawn;
         }
+        market.agents.path_index = index;
     }
     let max_blocks = market.settings.max_blocks;
     let mut simulation = Simulation::new(market);

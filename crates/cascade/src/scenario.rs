@@ -214,6 +214,22 @@ pub struct ChainConfig {
     /// Price of the gas token when `gas_token` is not one of the assets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gas_token_price_usd: Option<f64>,
+    /// Gas per block. Setting it turns on block space (docs/agents.md): liquidations and borrower
+    /// transactions compete for what ordinary traffic leaves. Absent: unlimited blocks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_gas_limit: Option<f64>,
+    /// How the base fee moves (needs `block_gas_limit`; default `constant`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas_price: Option<GasPriceConfig>,
+    /// Share of each block ordinary traffic takes first (default 0.5, the EIP-1559 target).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background_gas_fraction: Option<f64>,
+    /// Gas of a borrower's top-up, repayment or close (default 250000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub borrower_action_gas: Option<f64>,
+    /// Priority fee (gwei) a borrower at full stress bids (default 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub borrower_tip_gwei: Option<f64>,
     /// A gas price per bar from a CSV (replaces `gas_price_gwei` block by block); absent: the
     /// constant `gas_price_gwei`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -239,6 +255,35 @@ fn default_gas_column() -> String {
     "p60_gwei".to_string()
 }
 
+/// The base fee model of `[chain]` (docs/agents.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum GasPriceConfig {
+    /// `gas_price_gwei` every block.
+    Constant,
+    /// EIP-1559: base fee times `1 + max_change * (used - target) / target` per block, starting at
+    /// `gas_price_gwei`.
+    Congestion {
+        /// Target fullness (default 0.5).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target_fullness: Option<f64>,
+        /// Largest change per block (default 0.125, EIP-1559's 1/8).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_change: Option<f64>,
+        /// Floor (gwei, default 1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min_gwei: Option<f64>,
+    },
+    /// A gas CSV (`time` and gwei columns, evenly spaced bars, as in shared/reference/prices),
+    /// interpolated at each block's time.
+    Series {
+        file: String,
+        /// Column (default `p60_gwei`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        column: Option<String>,
+    },
+}
+
 impl Default for ChainConfig {
     fn default() -> Self {
         ChainConfig {
@@ -247,6 +292,11 @@ impl Default for ChainConfig {
             gas_token: None,
             gas_token_price_usd: Some(3000.0),
             gas_price_series: None,
+            block_gas_limit: None,
+            gas_price: None,
+            background_gas_fraction: None,
+            borrower_action_gas: None,
+            borrower_tip_gwei: None,
         }
     }
 }
@@ -503,6 +553,46 @@ pub struct ProtocolConfig {
     /// Circuit breakers and dynamic margin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breakers: Option<BreakersConfig>,
+    /// Borrowers who top up, repay or panic-close near liquidation (docs/agents.md). Absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub borrowers: Option<BorrowersConfig>,
+}
+
+/// Borrower behaviour of a protocol; every field optional, defaults in docs/agents.md.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BorrowersConfig {
+    /// Accounts below this health factor consider acting (default 1.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub band: Option<f64>,
+    /// Probability per block of acting at health factor 1, before stress (default 0.02).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_probability: Option<f64>,
+    /// Probability times `1 + s * drop` (default 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_drop_sensitivity: Option<f64>,
+    /// Herding strength on liquidations seen (default 0: off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub herding: Option<f64>,
+    /// Blocks of liquidations remembered (default 25).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub herding_window_blocks: Option<u32>,
+    /// Liquidations at which herding reaches 63% (default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub herding_scale: Option<f64>,
+    /// Weights of top-up, repay and panic close (default 0.5, 0.3, 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_up_weight: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repay_weight: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panic_weight: Option<f64>,
+    /// Health factor top-ups and repayments restore (default 1.25).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_health_factor: Option<f64>,
+    /// Disposition effect: accounts in loss act with probability times `1 - this` (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disposition_effect: Option<f64>,
 }
 
 /// A liquidation mechanism (SPEC.md 1.5). Fractions are fractions, times are seconds.
@@ -1033,4 +1123,31 @@ pub struct KeeperConfig {
     /// transactions are not included. Absent: always included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_gas_price_gwei: Option<f64>,
+    /// Blocks between an account becoming liquidatable and this keeper acting (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_blocks: Option<u32>,
+    /// Share of a contested liquidation's profit bid as priority fee (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas_bid_share: Option<f64>,
+    /// `dump` (default): sell seized collateral at once; `hold_fraction`: keep `hold_fraction` and
+    /// sell `hold_sell_per_block` of the stock each later block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale: Option<KeeperSaleConfig>,
+    /// With `sale = "hold_fraction"` (default 0.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_fraction: Option<f64>,
+    /// With `sale = "hold_fraction"` (default 0.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_sell_per_block: Option<f64>,
+    /// Most collateral held (USD; default unlimited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inventory_limit_usd: Option<f64>,
+}
+
+/// What a keeper does with seized collateral.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KeeperSaleConfig {
+    Dump,
+    HoldFraction,
 }

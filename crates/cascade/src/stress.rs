@@ -153,6 +153,7 @@ fn run_full(
             for (asset, path) in market.assets.iter_mut().zip(paths_for(index)) {
                 asset.path = path;
             }
+            market.agents.path_index = index;
             let mut simulation = Simulation::new(market);
             simulation.run();
             let result = PathResult::new(

@@ -286,6 +286,10 @@ impl Simulation {
             .map(|(account, _)| (protocol.debt_usd(account, &prices), account))
             .collect();
         keyed.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        if self.agents.active {
+            let accounts: Vec<AccountId> = keyed.iter().map(|&(_, account)| account).collect();
+            self.agents.observe_candidates(p, block, &accounts);
+        }
 
         if matches!(setup.mechanism, LendingMechanism::CompoundAbsorb { .. }) {
             for (_, account) in keyed {
@@ -319,6 +323,7 @@ impl Simulation {
             if budget.exhausted() {
                 continue;
             }
+            self.agents.apply_latency(p, account, block, budget);
             let Some((terms, chunk)) = self.lending_terms(
                 p,
                 account,
@@ -398,14 +403,27 @@ impl Simulation {
                 continue;
             };
             let plan = plans[option];
-            budget.spend(keeper_index, plan.debt_repaid * self.reference[d]);
+            let (profit, cost) = options[option];
+            // Agents: the keepers bid for the transaction's place, and it needs room in the block
+            // (a keeper crowded out is late: the account stays for the next block).
+            let (keeper_index, priority_fee) =
+                self.agents
+                    .auction(&self.market.keepers, budget, keeper_index, profit, cost);
+            if !self
+                .agents
+                .take_liquidation_gas(self.market.chain.liquidation_gas)
+            {
+                continue;
+            }
+            self.agents.totals.priority_fees_usd += priority_fee;
+            budget.spend(keeper_index, cost);
             self.execute(
                 block,
                 p,
                 account,
                 keeper_index,
                 &plan,
-                gas_usd,
+                gas_usd + priority_fee,
                 &prices,
                 outcome,
             );
@@ -423,6 +441,8 @@ impl Simulation {
                 );
             }
         }
+        // Latency applies account by account: later phases (CDPs, store fronts) see every keeper.
+        budget.unavailable.fill(false);
     }
 
     /// The terms the protocol's mechanism gives this liquidation (and the chunk state to keep if it
@@ -528,16 +548,24 @@ impl Simulation {
         outcome: &mut BlockOutcome,
     ) {
         let c = plan.collateral_asset;
+        // A keeper that holds part of what it seizes sells only the rest now (agents).
+        let held = self.agents.hold(
+            keeper_index,
+            c.index(),
+            plan.collateral_to_liquidator,
+            self.reference[c.index()],
+        );
+        let to_sell = plan.collateral_to_liquidator - held;
         let runtime = &mut self.lending[protocol_index];
         let sale_plan = self.trading.plan_sale(
             c,
-            plan.collateral_to_liquidator,
+            to_sell,
             &self.reference,
             runtime.pol.as_ref().map(|pol| (pol, prices[c.index()])),
         );
         let done = self.trading.sell(
             c,
-            plan.collateral_to_liquidator,
+            to_sell,
             &sale_plan,
             &self.reference,
             runtime.pol.as_mut().map(|pol| (pol, prices[c.index()])),
@@ -570,7 +598,8 @@ impl Simulation {
         let bonus_usd = debt_repaid_usd * plan.bonus;
         let protocol_fee_usd = plan.protocol_fee_collateral * plan.collateral_price;
         let paid = plan.debt_repaid * self.reference[plan.debt_asset.index()];
-        let keeper_profit_usd = done.proceeds - paid - gas_usd;
+        // Held collateral counts at the reference price (marked to market).
+        let keeper_profit_usd = done.proceeds + held * self.reference[c.index()] - paid - gas_usd;
         self.flows.debt_repaid[plan.debt_asset.index()] += plan.debt_repaid;
         self.flows.keeper_proceeds_usd += done.proceeds;
         self.flows.keeper_paid_usd += paid;

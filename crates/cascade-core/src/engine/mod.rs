@@ -22,6 +22,7 @@
 //! a reference price shows is still moving, nothing was liquidated or sold, and no mechanism has work
 //! pending: a live auction, a pool to unwind, a breaker's window) or at the block limit.
 
+mod agents;
 mod breakers;
 mod cdp;
 mod lending;
@@ -29,6 +30,7 @@ mod options;
 mod perp;
 mod sales;
 
+use crate::agents::AgentsModel;
 use crate::cdp::CdpProtocol;
 use crate::health_index::HealthIndex;
 use crate::ids::{AccountId, AssetId, OracleId};
@@ -42,6 +44,8 @@ use crate::report::{
 };
 use crate::venue::Venue;
 
+use agents::AgentRuntime;
+pub use agents::{AgentTotals, ChainBlockRecord};
 use cdp::CdpRuntime;
 use lending::LendingRuntime;
 use options::VaultRuntime;
@@ -133,6 +137,8 @@ pub struct Market {
     pub keepers: Vec<KeeperModel>,
     pub chain: ChainModel,
     pub settings: EngineSettings,
+    /// Behavioural keepers and borrowers and the chain's block space (default: none).
+    pub agents: AgentsModel,
 }
 
 impl Market {
@@ -194,6 +200,10 @@ pub struct Flows {
     pub debt_taken_over: Vec<f64>,
     /// Net units the options desks bought (negative: sold) into venues.
     pub hedge_bought: Vec<f64>,
+    /// Collateral borrowers added (top-ups), units per asset.
+    pub borrower_collateral_added: Vec<f64>,
+    /// Debt borrowers repaid themselves (repayments and panic closes), debt asset units.
+    pub borrower_debt_repaid: Vec<f64>,
     /// USD keepers received from their sales (venues and POL), paid for what they bought (debt,
     /// auction lots, store-front collateral), spent on gas and received as incentives.
     pub keeper_proceeds_usd: f64,
@@ -212,6 +222,8 @@ impl Flows {
             debt_absorbed: vec![0.0; n_assets],
             debt_taken_over: vec![0.0; n_assets],
             hedge_bought: vec![0.0; n_assets],
+            borrower_collateral_added: vec![0.0; n_assets],
+            borrower_debt_repaid: vec![0.0; n_assets],
             ..Flows::default()
         }
     }
@@ -229,8 +241,11 @@ pub struct Holdings {
     pub backstop: Vec<f64>,
     /// Protocol-owned liquidity's inventory.
     pub pol: Vec<f64>,
-    /// Sold to the market by keepers and pools (`Flows::collateral_sold_to_market`).
+    /// Sold to the market by keepers, pools and panicking borrowers
+    /// (`Flows::collateral_sold_to_market`).
     pub sold: Vec<f64>,
+    /// Held by keepers that sell over time (agents).
+    pub keepers: Vec<f64>,
 }
 
 impl Holdings {
@@ -238,7 +253,12 @@ impl Holdings {
     pub fn total(&self) -> Vec<f64> {
         (0..self.accounts.len())
             .map(|a| {
-                self.accounts[a] + self.protocols[a] + self.backstop[a] + self.pol[a] + self.sold[a]
+                self.accounts[a]
+                    + self.protocols[a]
+                    + self.backstop[a]
+                    + self.pol[a]
+                    + self.sold[a]
+                    + self.keepers[a]
             })
             .collect()
     }
@@ -296,6 +316,8 @@ pub struct Simulation {
     /// The prices of the last block in which keepers liquidated nothing, and how many accounts were
     /// below HF 1 then.
     quiet_liquidation_inputs: Option<(LiquidationInputs, u32)>,
+    /// The agents' state (inactive without `Market::agents`).
+    agents: AgentRuntime,
 }
 
 /// Everything the liquidation phase reads besides balances (which only liquidations change).
@@ -364,7 +386,9 @@ impl Simulation {
             })
             .collect();
         let primary = market.primary_asset();
+        let agents = AgentRuntime::new(&market, &protocol_prices);
         Simulation {
+            agents,
             block: 0,
             impact_log: vec![0.0; n_assets],
             reference: exogenous.clone(),
@@ -476,8 +500,9 @@ impl Simulation {
         let block = self.block;
         let previous_reference = self.reference.clone();
         let previous_venues: Vec<f64> = self.trading.venues.iter().map(Venue::price).collect();
-        let extended = self.market.uses_mechanisms();
+        let extended = self.market.uses_mechanisms() || self.agents.active;
 
+        self.begin_chain_block(block);
         self.update_reference_prices(block);
         let arbitrage_volume_usd = self.run_arbitrage();
         self.update_oracles(block);
@@ -485,8 +510,10 @@ impl Simulation {
             self.observe_breakers(block);
             let mut outcome = BlockOutcome::default();
             self.run_hedgers(block, &mut outcome);
+            self.run_borrowers(&mut outcome);
             self.run_all_liquidations(block, &mut outcome);
             self.run_settlement(block, &mut outcome);
+            self.unwind_keeper_inventory(&mut outcome);
             outcome
         } else {
             let inputs = LiquidationInputs {
@@ -514,9 +541,10 @@ impl Simulation {
             outcome
         };
         if extended {
-            outcome.pending = self.mechanisms_pending(block);
+            outcome.pending = self.mechanisms_pending(block) || self.agents.pending();
             self.track_pools();
         }
+        self.end_chain_block();
         self.record_block(block, arbitrage_volume_usd, &outcome);
 
         let tolerance = self.market.settings.settle_tolerance;
@@ -607,6 +635,9 @@ impl Simulation {
     }
 
     fn gas_cost_usd(&self, block: u64) -> f64 {
+        if self.agents.active && self.market.agents.block_space.is_some() {
+            return self.agent_liquidation_gas_usd();
+        }
         let chain = &self.market.chain;
         let token_price = match chain.gas_token {
             Some(asset) => self.reference[asset.index()],
@@ -810,7 +841,9 @@ impl Simulation {
             backstop: vec![0.0; n_assets],
             pol: vec![0.0; n_assets],
             sold: self.flows.collateral_sold_to_market.clone(),
+            keepers: vec![0.0; n_assets],
         };
+        self.agents.add_holdings(&mut holdings);
         for (index, protocol) in self.protocols.iter().enumerate() {
             for account in 0..protocol.n_accounts() {
                 for (asset, amount) in protocol

@@ -216,6 +216,8 @@ pub(crate) struct KeeperBudget {
     pub calls_left: Vec<u32>,
     pub capital_left: Vec<f64>,
     pub lowest_min_profit: f64,
+    /// Per keeper: kept from the account being considered (agents' latency).
+    pub unavailable: Vec<bool>,
 }
 
 impl KeeperBudget {
@@ -230,6 +232,7 @@ impl KeeperBudget {
                 .iter()
                 .map(|k| k.min_profit_usd)
                 .fold(f64::INFINITY, f64::min),
+            unavailable: vec![false; keepers.len()],
         }
     }
 
@@ -250,8 +253,9 @@ impl KeeperBudget {
         let mut best: Option<(usize, usize, f64)> = None;
         for (option, &(profit, cost)) in options.iter().enumerate() {
             for (keeper_index, keeper) in keepers.iter().enumerate() {
-                let able =
-                    self.calls_left[keeper_index] > 0 && self.capital_left[keeper_index] >= cost;
+                let able = self.calls_left[keeper_index] > 0
+                    && self.capital_left[keeper_index] >= cost
+                    && !self.unavailable[keeper_index];
                 if able
                     && profit >= keeper.min_profit_usd
                     && best.is_none_or(|(_, _, p)| profit > p)
