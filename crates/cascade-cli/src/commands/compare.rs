@@ -50,7 +50,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<()> {
     } else {
         println!("{}", compare_table(&report));
         println!(
-            "scenario: {} (seed {}), {} variants\nreport:   {}/ (compare.csv, compare.json)\nran in {:.2} s",
+            "scenario: {} (seed {}), {} variants\nreport:   {}/ (compare.csv, compare.json, report.html)\nran in {:.2} s",
             report.scenario_name,
             report.seed,
             report.rows.len(),
