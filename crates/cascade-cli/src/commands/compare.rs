@@ -23,7 +23,7 @@ pub struct CompareArgs {
     /// Worker threads (default: all cores). Results are identical at any count.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
-    /// Folder for compare.csv and compare.json (replaced if it exists).
+    /// Folder for compare.csv, compare.json and report.html (replaced if it exists).
     #[arg(long, default_value = "cascade-compare")]
     pub out: PathBuf,
     /// Print compare.json on standard output instead of the table.
