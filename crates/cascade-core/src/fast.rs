@@ -30,10 +30,10 @@
 //! compensated (two-term) sums, and the test `fast_path_agrees_with_engine` holds them to 1e-9
 //! relative.
 
-use crate::engine::{primary_asset_of, Market, SummaryParts};
+use crate::engine::{primary_asset_of, read_source, Market, SummaryParts};
 use crate::ids::AssetId;
 use crate::lending::{AaveRules, LendingProtocol, RiskParams};
-use crate::oracle::{OracleState, PriceSource};
+use crate::oracle::OracleState;
 use crate::price_path::ReferencePath;
 use crate::report::{MechanismTotals, StopReason, Summary};
 
@@ -478,7 +478,7 @@ pub fn run_fast(
     let mut oracle_values: Vec<f64> = Vec::with_capacity(market.oracles.len());
     let mut oracle_states = Vec::with_capacity(market.oracles.len());
     for model in &market.oracles {
-        let read = |source| read_source(source, &exogenous, &oracle_values);
+        let read = |source| read_source(source, &exogenous, &[], &oracle_values);
         let initial = model.kind.read_sources(read);
         oracle_states.push(OracleState::new(model, initial));
         oracle_values.push(initial);
@@ -523,7 +523,7 @@ pub fn run_fast(
         sold_last_block_usd = 0.0;
         // 2. no venues, no arbitrage; 3. oracles
         for (index, model) in market.oracles.iter().enumerate() {
-            let read = |source| read_source(source, &reference, &oracle_values);
+            let read = |source| read_source(source, &reference, &[], &oracle_values);
             let value = oracle_states[index].update(model, block, read);
             oracle_settled[index] = oracle_states[index].is_settled(model, tolerance);
             oracle_values[index] = value;
@@ -712,15 +712,6 @@ fn paths_settled_from(paths: &[&ReferencePath]) -> u64 {
         .map(|path| path.settled_from_block())
         .max()
         .unwrap_or(0)
-}
-
-fn read_source(source: PriceSource, reference: &[f64], oracle_values: &[f64]) -> f64 {
-    match source {
-        PriceSource::Reference(asset) => reference[asset.index()],
-        PriceSource::Oracle(oracle) => oracle_values[oracle.index()],
-        PriceSource::Constant(price) => price,
-        PriceSource::Venue(_) => unreachable!("the fast path runs only markets without venues"),
-    }
 }
 
 #[cfg(test)]

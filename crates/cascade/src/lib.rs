@@ -5,6 +5,7 @@ pub mod columns;
 pub mod compare;
 pub mod data;
 pub mod error;
+pub mod format;
 pub mod html;
 pub mod market;
 pub mod report;

@@ -103,6 +103,24 @@ pub struct StressConfig {
     pub correlations: Vec<CorrelationConfig>,
 }
 
+impl Default for StressConfig {
+    /// What a scenario without a `[stress]` section stress-tests with.
+    fn default() -> Self {
+        StressConfig {
+            paths: default_stress_paths(),
+            blocks: default_stress_blocks(),
+            correlations: Vec::new(),
+        }
+    }
+}
+
+impl Scenario {
+    /// The scenario's `[stress]` section, or the defaults.
+    pub fn stress_settings(&self) -> StressConfig {
+        self.stress.clone().unwrap_or_default()
+    }
+}
+
 /// The correlation of two assets' shocks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

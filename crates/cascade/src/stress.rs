@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::data;
 use crate::error::ScenarioError;
 use crate::market::Origin;
-use crate::scenario::{ProcessConfig, Scenario, StressConfig};
+use crate::scenario::{ProcessConfig, Scenario};
 
 /// What one path produced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -313,11 +313,7 @@ pub fn path_source(
         field,
         message,
     };
-    let settings = scenario.stress.clone().unwrap_or(StressConfig {
-        paths: 1000,
-        blocks: 500,
-        correlations: Vec::new(),
-    });
+    let settings = scenario.stress_settings();
     if settings.blocks < 2 {
         return Err(invalid(
             "stress.blocks".into(),

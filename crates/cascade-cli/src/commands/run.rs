@@ -9,8 +9,6 @@ use cascade_core::report::Summary;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{percent, usd};
-
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// A scenario TOML file, or the name of a built-in scenario (see `cascade scenarios`).
@@ -83,109 +81,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
 
 /// The terminal summary.
 pub fn summary_table(summary: &Summary, block_seconds: f64) -> Table {
-    let asset = &summary.primary_asset;
-    let rows: Vec<(String, String)> = vec![
-        (
-            format!("{asset} reference price at start"),
-            format!("{:.2}", summary.initial_price),
-        ),
-        (
-            "Exogenous shock (price path alone)".into(),
-            format!(
-                "-{} to {:.2}",
-                percent(summary.initial_shock),
-                summary.shocked_price
-            ),
-        ),
-        (
-            "Equilibrium price".into(),
-            format!(
-                "{:.2} (-{})",
-                summary.equilibrium_price,
-                percent(summary.final_drawdown)
-            ),
-        ),
-        (
-            "Lowest price on any venue".into(),
-            format!(
-                "{:.2} (-{})",
-                summary.lowest_price,
-                percent(summary.max_drawdown)
-            ),
-        ),
-        (
-            "Amplification (final drop / shock)".into(),
-            format!("{:.3}x", summary.amplification),
-        ),
-        (
-            "Peak amplification (lowest / shock)".into(),
-            format!("{:.3}x", summary.peak_amplification),
-        ),
-        (
-            "Liquidations".into(),
-            format!(
-                "{} calls on {} accounts",
-                summary.n_liquidations, summary.n_accounts_liquidated
-            ),
-        ),
-        (
-            "Collateral seized (liquidated value)".into(),
-            usd(summary.collateral_seized_usd),
-        ),
-        ("Debt repaid".into(), usd(summary.debt_repaid_usd)),
-        (
-            "Bonus paid (protocol's share)".into(),
-            format!(
-                "{} ({})",
-                usd(summary.bonus_paid_usd),
-                usd(summary.protocol_fees_usd)
-            ),
-        ),
-        ("Bad debt".into(), usd(summary.bad_debt_usd)),
-        (
-            "Insolvent debt left at stop".into(),
-            usd(summary.insolvent_debt_usd),
-        ),
-        (
-            "Keeper profit (gas spent)".into(),
-            format!(
-                "{} ({})",
-                usd(summary.keeper_profit_usd),
-                usd(summary.gas_spent_usd)
-            ),
-        ),
-        (
-            "Peak liquidations per block".into(),
-            format!(
-                "{} (block {})",
-                summary.peak_liquidations_per_block, summary.peak_liquidations_block
-            ),
-        ),
-        (
-            "Blocks to equilibrium".into(),
-            format!(
-                "{} (~{:.0} min from the shock)",
-                summary.blocks_to_equilibrium,
-                summary.blocks_to_equilibrium as f64 * block_seconds / 60.0
-            ),
-        ),
-        (
-            "Cascade duration (99% of value seized)".into(),
-            format!(
-                "{} blocks (~{:.0} min)",
-                summary.cascade_duration_blocks,
-                summary.cascade_duration_blocks as f64 * block_seconds / 60.0
-            ),
-        ),
-        (
-            "Stop reason".into(),
-            format!(
-                "{} ({} accounts below HF 1 left)",
-                summary.stop_reason.as_str(),
-                summary.n_liquidatable_at_stop
-            ),
-        ),
-    ];
+    let rows = cascade::format::summary_rows(summary, block_seconds);
     let mut table = Table::new();
     table
         .load_preset(UTF8_FULL_CONDENSED)

@@ -53,11 +53,7 @@ pub fn run(args: &StressArgs) -> anyhow::Result<()> {
         )
         .expect("a valid template"),
     );
-    progress.set_length(
-        args.paths
-            .or(scenario.stress.as_ref().map(|s| s.paths))
-            .unwrap_or(1000),
-    );
+    progress.set_length(args.paths.unwrap_or(scenario.stress_settings().paths));
     let output: StressOutput = pool.install(|| {
         stress_scenario(
             &scenario,

@@ -67,8 +67,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     let paths = args
         .paths
         .or(scenario.sweep.as_ref().and_then(|s| s.paths))
-        .or(scenario.stress.as_ref().map(|s| s.paths))
-        .unwrap_or(1000);
+        .unwrap_or(scenario.stress_settings().paths);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0) as usize)
         .build()

@@ -1180,7 +1180,8 @@ pub(crate) struct BlockOutcome {
     keeper_profit_usd: f64,
 }
 
-fn read_source(
+/// What `source` reads now (the fast path passes no venues: its markets have none).
+pub(crate) fn read_source(
     source: PriceSource,
     reference: &[f64],
     venues: &[Venue],

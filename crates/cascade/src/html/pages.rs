@@ -33,27 +33,7 @@ const LINE_BUCKETS: usize = 1500;
 /// Bars per chart at most; longer runs sum consecutive blocks into one bar.
 const MAX_BARS: usize = 4000;
 
-fn usd(value: f64) -> String {
-    let abs = value.abs();
-    let (scaled, unit) = if abs >= 1e9 {
-        (value / 1e9, "B")
-    } else if abs >= 1e6 {
-        (value / 1e6, "M")
-    } else if abs >= 1e3 {
-        (value / 1e3, "k")
-    } else {
-        (value, "")
-    };
-    format!("${scaled:.2}{unit}")
-}
-
-fn percent(fraction: f64) -> String {
-    format!("{:.2}%", fraction * 100.0)
-}
-
-fn price(value: f64) -> String {
-    format!("{value:.2}")
-}
+use crate::format::{percent, price, usd};
 
 fn share(count: usize, total: usize) -> String {
     percent(count as f64 / total.max(1) as f64)
@@ -227,108 +207,7 @@ pub fn run_page(report: &RunReport, simulation: &Simulation) -> String {
     page.heading("Key numbers");
     page.key_values(
         "Summary",
-        vec![
-            (
-                format!("{symbol} reference price at start"),
-                price(summary.initial_price),
-            ),
-            (
-                "Exogenous shock (price path alone)".into(),
-                format!(
-                    "-{} to {}",
-                    percent(summary.initial_shock),
-                    price(summary.shocked_price)
-                ),
-            ),
-            (
-                "Equilibrium price".into(),
-                format!(
-                    "{} (-{})",
-                    price(summary.equilibrium_price),
-                    percent(summary.final_drawdown)
-                ),
-            ),
-            (
-                "Lowest price on any venue".into(),
-                format!(
-                    "{} (-{})",
-                    price(summary.lowest_price),
-                    percent(summary.max_drawdown)
-                ),
-            ),
-            (
-                "Amplification (final drop / shock)".into(),
-                format!("{:.3}x", summary.amplification),
-            ),
-            (
-                "Peak amplification (lowest / shock)".into(),
-                format!("{:.3}x", summary.peak_amplification),
-            ),
-            (
-                "Liquidations".into(),
-                format!(
-                    "{} calls on {} accounts",
-                    summary.n_liquidations, summary.n_accounts_liquidated
-                ),
-            ),
-            (
-                "Collateral seized (liquidated value)".into(),
-                usd(summary.collateral_seized_usd),
-            ),
-            ("Debt repaid".into(), usd(summary.debt_repaid_usd)),
-            (
-                "Bonus paid (protocol's share)".into(),
-                format!(
-                    "{} ({})",
-                    usd(summary.bonus_paid_usd),
-                    usd(summary.protocol_fees_usd)
-                ),
-            ),
-            ("Bad debt".into(), usd(summary.bad_debt_usd)),
-            (
-                "Insolvent debt left at stop".into(),
-                usd(summary.insolvent_debt_usd),
-            ),
-            (
-                "Keeper profit (gas spent)".into(),
-                format!(
-                    "{} ({})",
-                    usd(summary.keeper_profit_usd),
-                    usd(summary.gas_spent_usd)
-                ),
-            ),
-            (
-                "Peak liquidations per block".into(),
-                format!(
-                    "{} (block {})",
-                    summary.peak_liquidations_per_block, summary.peak_liquidations_block
-                ),
-            ),
-            (
-                "Blocks to equilibrium".into(),
-                format!(
-                    "{} (~{:.0} min from the shock)",
-                    summary.blocks_to_equilibrium,
-                    summary.blocks_to_equilibrium as f64 * block_seconds / 60.0
-                ),
-            ),
-            (
-                "Cascade duration (99% of value seized)".into(),
-                format!(
-                    "{} blocks (~{:.0} min)",
-                    summary.cascade_duration_blocks,
-                    summary.cascade_duration_blocks as f64 * block_seconds / 60.0
-                ),
-            ),
-            (
-                "Stop reason".into(),
-                format!(
-                    "{} ({} accounts below HF 1 left)",
-                    summary.stop_reason.as_str(),
-                    summary.n_liquidatable_at_stop
-                ),
-            ),
-        ],
+        crate::format::summary_rows(summary, block_seconds),
     );
 
     page.heading(format!("{symbol}: prices and liquidations"));
