@@ -9,7 +9,10 @@
 //! - [`OrderBook`]: a depth profile (base quantity available within a relative distance of the mid)
 //!   whose shape follows the mid: a sale walks the bids from the mid down, and the mid moves to where
 //!   the walk stopped. Between two given levels the depth is spread evenly in price, so the walk is
-//!   continuous and exact (no rounding to levels).
+//!   continuous and exact (no rounding to levels). With [`DepthDynamics`] the quantity on each side
+//!   is scaled: it thins as the mid falls below where it started and as the mid's volatility rises,
+//!   trades consume it, and what they consumed refills at a resilience rate (SPEC 1.2, "liquidity
+//!   depth variance"; `docs/microstructure.md`).
 
 pub use crate::concentrated::ConcentratedLiquidityPool;
 
@@ -292,6 +295,135 @@ impl DepthLadder {
     }
 }
 
+/// How an order book's depth varies with price, stress and its own trades. Every quantity is a
+/// fraction of the book's nominal depth (its ladders as given).
+///
+/// Each block the book's environment factor is
+/// `env = min(1, mid / initial_mid)^price_elasticity / (1 + stress_sensitivity * volatility)`, where
+/// `volatility` is an exponentially weighted mean of `|ln(mid_t / mid_(t-1))|` per block with
+/// half-life `volatility_half_life_blocks`. A trade that takes `q` base units from a side consumes
+/// `q / nominal total` of it; consumption decays by half every `resilience_half_life_blocks` (the
+/// book refilling). A side's scale is `max(floor, env - consumed)`: its ladder quantities are
+/// multiplied by it, so the same sale walks deeper into a thinner book.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DepthDynamics {
+    /// Exponent of the thinning as the mid falls below its initial value (0: none).
+    pub price_elasticity: f64,
+    /// How strongly volatility thins the book (0: not at all); 100 halves it at 1% a block.
+    pub stress_sensitivity: f64,
+    /// Half-life of the volatility estimate, in blocks (> 0).
+    pub volatility_half_life_blocks: f64,
+    /// Half-life of consumed depth, in blocks (0: refills before the next trade, as without dynamics).
+    pub resilience_half_life_blocks: f64,
+    /// Smallest scale a side keeps, in (0, 1].
+    pub floor: f64,
+}
+
+impl DepthDynamics {
+    /// The defaults `docs/microstructure.md` argues for: depth down to a quarter at half the price,
+    /// halved at 1% a block of volatility (5-minute half-life), consumed depth refilling with a
+    /// one-minute half-life, never below 5% of nominal.
+    pub const DEFAULT: DepthDynamics = DepthDynamics {
+        price_elasticity: 2.0,
+        stress_sensitivity: 100.0,
+        volatility_half_life_blocks: 25.0,
+        resilience_half_life_blocks: 5.0,
+        floor: 0.05,
+    };
+}
+
+/// The state of an order book's [`DepthDynamics`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct DepthState {
+    pub model: DepthDynamics,
+    initial_mid: f64,
+    last_mid: f64,
+    /// Exponentially weighted mean of the absolute log change of the mid per block.
+    volatility: f64,
+    /// Fractions of the nominal depth that trades took and that have not refilled yet.
+    consumed_bids: f64,
+    consumed_asks: f64,
+    /// The environment factor of this block (price and volatility).
+    environment: f64,
+}
+
+impl DepthState {
+    /// The state of a book starting at `mid`, at full depth.
+    pub fn new(model: DepthDynamics, mid: f64) -> Self {
+        DepthState {
+            model,
+            initial_mid: mid,
+            last_mid: mid,
+            volatility: 0.0,
+            consumed_bids: 0.0,
+            consumed_asks: 0.0,
+            environment: 1.0,
+        }
+    }
+
+    /// Current scale of the bids (fraction of the nominal quantity on offer).
+    pub fn bid_scale(&self) -> f64 {
+        (self.environment - self.consumed_bids).max(self.model.floor)
+    }
+
+    /// Current scale of the asks.
+    pub fn ask_scale(&self) -> f64 {
+        (self.environment - self.consumed_asks).max(self.model.floor)
+    }
+
+    /// The volatility estimate (mean absolute log change of the mid per block).
+    pub fn volatility(&self) -> f64 {
+        self.volatility
+    }
+
+    /// Advances one block: the consumed depth refills, the volatility estimate takes the mid's move
+    /// since the last block, and the environment factor is recomputed at `mid`.
+    pub fn begin_block(&mut self, mid: f64) {
+        let model = self.model;
+        let refill = if model.resilience_half_life_blocks > 0.0 {
+            0.5_f64.powf(1.0 / model.resilience_half_life_blocks)
+        } else {
+            0.0
+        };
+        self.consumed_bids *= refill;
+        self.consumed_asks *= refill;
+        let weight = 0.5_f64.powf(1.0 / model.volatility_half_life_blocks);
+        let change = (mid / self.last_mid).ln().abs();
+        self.volatility = weight * self.volatility + (1.0 - weight) * change;
+        self.last_mid = mid;
+        let price_factor = (mid / self.initial_mid)
+            .min(1.0)
+            .powf(model.price_elasticity);
+        self.environment = price_factor / (1.0 + model.stress_sensitivity * self.volatility);
+    }
+
+    /// Records that a trade took `fraction` of one side's nominal depth.
+    fn consume(&mut self, side: Side, fraction: f64) {
+        if self.model.resilience_half_life_blocks == 0.0 {
+            // Refills before the next trade.
+            return;
+        }
+        let consumed = match side {
+            Side::Bids => &mut self.consumed_bids,
+            Side::Asks => &mut self.consumed_asks,
+        };
+        *consumed = (*consumed + fraction).min(1.0);
+    }
+
+    /// Whether the book is back to the depth it will keep: nothing left to refill and no
+    /// volatility left to decay (to within `tolerance` of the scale).
+    pub fn is_settled(&self, tolerance: f64) -> bool {
+        self.consumed_bids.max(self.consumed_asks) <= tolerance
+            && self.model.stress_sensitivity * self.volatility <= tolerance
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    Bids,
+    Asks,
+}
+
 /// An order book whose depth profile follows its mid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrderBook {
@@ -300,47 +432,96 @@ pub struct OrderBook {
     pub asks: DepthLadder,
     /// Taker fee as a fraction of the traded value.
     pub taker_fee: f64,
+    /// Depth that varies with price, stress and trades; `None`: the ladders as given, always.
+    pub depth: Option<DepthState>,
 }
 
 impl OrderBook {
+    /// A book without depth dynamics.
+    pub fn new(mid: f64, bids: DepthLadder, asks: DepthLadder, taker_fee: f64) -> Self {
+        OrderBook {
+            mid,
+            bids,
+            asks,
+            taker_fee,
+            depth: None,
+        }
+    }
+
+    /// The same book with `dynamics`, starting at full depth.
+    pub fn with_dynamics(mut self, dynamics: DepthDynamics) -> Self {
+        self.depth = Some(DepthState::new(dynamics, self.mid));
+        self
+    }
+
     pub fn price(&self) -> f64 {
         self.mid
     }
 
+    /// Fractions of the nominal bids and asks on offer now (1 without depth dynamics).
+    pub fn scales(&self) -> (f64, f64) {
+        self.depth
+            .as_ref()
+            .map_or((1.0, 1.0), |depth| (depth.bid_scale(), depth.ask_scale()))
+    }
+
+    /// Starts a block for the depth dynamics (nothing without them).
+    pub fn begin_block(&mut self) {
+        if let Some(depth) = &mut self.depth {
+            depth.begin_block(self.mid);
+        }
+    }
+
+    fn consume(&mut self, side: Side, nominal_quantity: f64) {
+        let total = match side {
+            Side::Bids => self.bids.total(),
+            Side::Asks => self.asks.total(),
+        };
+        if let Some(depth) = &mut self.depth {
+            depth.consume(side, nominal_quantity / total);
+        }
+    }
+
     pub fn quote_sell(&self, base_in: f64) -> SaleQuote {
-        let (base_sold, _, value) = self.bids.walk_quantity(base_in, -1.0);
+        let (scale, _) = self.scales();
+        let (nominal, _, value) = self.bids.walk_quantity(base_in / scale, -1.0);
         SaleQuote {
-            base_sold,
-            quote_received: value * self.mid * (1.0 - self.taker_fee),
+            base_sold: nominal * scale,
+            quote_received: value * scale * self.mid * (1.0 - self.taker_fee),
         }
     }
 
     pub fn sell(&mut self, base_in: f64) -> SaleQuote {
-        let (base_sold, offset, value) = self.bids.walk_quantity(base_in, -1.0);
+        let (scale, _) = self.scales();
+        let (nominal, offset, value) = self.bids.walk_quantity(base_in / scale, -1.0);
         let quote = SaleQuote {
-            base_sold,
-            quote_received: value * self.mid * (1.0 - self.taker_fee),
+            base_sold: nominal * scale,
+            quote_received: value * scale * self.mid * (1.0 - self.taker_fee),
         };
         self.mid *= 1.0 - offset;
+        self.consume(Side::Bids, nominal * scale);
         quote
     }
 
     pub fn quote_buy(&self, base_out: f64) -> PurchaseQuote {
-        let (base_bought, _, value) = self.asks.walk_quantity(base_out.max(0.0), 1.0);
+        let (_, scale) = self.scales();
+        let (nominal, _, value) = self.asks.walk_quantity(base_out.max(0.0) / scale, 1.0);
         PurchaseQuote {
-            base_bought,
-            quote_paid: value * self.mid * (1.0 + self.taker_fee),
+            base_bought: nominal * scale,
+            quote_paid: value * scale * self.mid * (1.0 + self.taker_fee),
         }
     }
 
     /// Buys `base_out` by walking the asks up; the mid moves to where the walk stopped.
     pub fn buy(&mut self, base_out: f64) -> PurchaseQuote {
-        let (base_bought, offset, value) = self.asks.walk_quantity(base_out.max(0.0), 1.0);
+        let (_, scale) = self.scales();
+        let (nominal, offset, value) = self.asks.walk_quantity(base_out.max(0.0) / scale, 1.0);
         let quote = PurchaseQuote {
-            base_bought,
-            quote_paid: value * self.mid * (1.0 + self.taker_fee),
+            base_bought: nominal * scale,
+            quote_paid: value * scale * self.mid * (1.0 + self.taker_fee),
         };
         self.mid *= 1.0 + offset;
+        self.consume(Side::Asks, nominal * scale);
         quote
     }
 
@@ -348,26 +529,28 @@ impl OrderBook {
     /// `budget_usd`.
     pub fn arbitrage(&mut self, reference: f64, budget_usd: f64) -> ArbitrageTrade {
         let fee = self.taker_fee;
+        let (bid_scale, ask_scale) = self.scales();
         if self.mid * (1.0 + fee) < reference {
             let target = (reference / (self.mid * (1.0 + fee)) - 1.0).min(self.asks.max_offset());
-            let (mut quantity, mut offset, mut value) = self.asks.walk_to_offset(target, 1.0);
-            let mut cost = value * self.mid * (1.0 + fee);
+            let (mut nominal, mut offset, mut value) = self.asks.walk_to_offset(target, 1.0);
+            let mut cost = value * ask_scale * self.mid * (1.0 + fee);
             if cost > budget_usd {
-                (quantity, offset, value) = self
+                (nominal, offset, value) = self
                     .asks
-                    .walk_ask_value(budget_usd / (self.mid * (1.0 + fee)));
-                cost = value * self.mid * (1.0 + fee);
+                    .walk_ask_value(budget_usd / (self.mid * (1.0 + fee)) / ask_scale);
+                cost = value * ask_scale * self.mid * (1.0 + fee);
             }
             self.mid *= 1.0 + offset;
+            self.consume(Side::Asks, nominal * ask_scale);
             ArbitrageTrade {
-                base_bought: quantity,
+                base_bought: nominal * ask_scale,
                 quote_paid: cost,
             }
         } else if self.mid * (1.0 - fee) > reference {
             let target = (1.0 - reference / (self.mid * (1.0 - fee))).min(self.bids.max_offset());
-            let (mut quantity, _, _) = self.bids.walk_to_offset(target, -1.0);
+            let (nominal, _, _) = self.bids.walk_to_offset(target, -1.0);
             // Selling is limited by the capital it ties up, valued at the reference price.
-            quantity = quantity.min(budget_usd / reference);
+            let quantity = (nominal * bid_scale).min(budget_usd / reference);
             let sale = self.sell(quantity);
             ArbitrageTrade {
                 base_bought: -sale.base_sold,
@@ -441,6 +624,21 @@ impl Venue {
             Venue::Concentrated(pool) => pool.arbitrage(reference, budget_usd),
         }
     }
+
+    /// Starts a block: an order book's depth dynamics advance (other venues have no state in time).
+    pub fn begin_block(&mut self) {
+        if let Venue::OrderBook(book) = self {
+            book.begin_block();
+        }
+    }
+
+    /// The depth dynamics' state, for an order book that has them.
+    pub fn depth(&self) -> Option<&DepthState> {
+        match self {
+            Venue::OrderBook(book) => book.depth.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -496,12 +694,7 @@ mod tests {
         // Selling 15: the first 10 average 99.5 (uniform over 100..99), the next 5 fill 1%..2%
         // averaging 98.5: proceeds 995 + 492.5 = 1487.5; the mid moves to 98.
         let ladder = DepthLadder::from_levels(&[(0.01, 10.0), (0.03, 10.0)]).unwrap();
-        let mut book = OrderBook {
-            mid: 100.0,
-            bids: ladder.clone(),
-            asks: ladder,
-            taker_fee: 0.0,
-        };
+        let mut book = OrderBook::new(100.0, ladder.clone(), ladder, 0.0);
         let sale = book.sell(15.0);
         assert!(close(sale.quote_received, 1487.5, 1e-12));
         assert!(close(book.mid, 98.0, 1e-12));
@@ -515,12 +708,7 @@ mod tests {
         // Asks: 10 units within 1%, mid 99, reference 99.99 = 99*(1+0.01): the arbitrage takes the whole
         // first segment, paying 10 * 99 * 1.005 = 994.95.
         let ladder = DepthLadder::from_levels(&[(0.01, 10.0), (0.03, 10.0)]).unwrap();
-        let mut book = OrderBook {
-            mid: 99.0,
-            bids: ladder.clone(),
-            asks: ladder,
-            taker_fee: 0.0,
-        };
+        let mut book = OrderBook::new(99.0, ladder.clone(), ladder, 0.0);
         let trade = book.arbitrage(99.99, f64::INFINITY);
         assert!(close(trade.base_bought, 10.0, 1e-9));
         assert!(close(trade.quote_paid, 994.95, 1e-9));
@@ -532,16 +720,121 @@ mod tests {
         // rho = 10 units / 0.01 = 1000 units per unit distance; spending c moves the mid to x with
         // c = rho*99*(x + x^2/2). For x = 0.005: c = 99,000 * 0.0050125 = 496.2375, buying 5 units.
         let ladder = DepthLadder::from_levels(&[(0.01, 10.0)]).unwrap();
-        let mut book = OrderBook {
-            mid: 99.0,
-            bids: ladder.clone(),
-            asks: ladder,
-            taker_fee: 0.0,
-        };
+        let mut book = OrderBook::new(99.0, ladder.clone(), ladder, 0.0);
         let trade = book.arbitrage(200.0, 496.2375);
         assert!(close(trade.quote_paid, 496.2375, 1e-9));
         assert!(close(trade.base_bought, 5.0, 1e-9));
         assert!(close(book.mid, 99.0 * 1.005, 1e-12));
+    }
+
+    fn two_segment_book(dynamics: DepthDynamics) -> OrderBook {
+        let ladder = DepthLadder::from_levels(&[(0.01, 10.0), (0.03, 10.0)]).unwrap();
+        OrderBook::new(100.0, ladder.clone(), ladder, 0.0).with_dynamics(dynamics)
+    }
+
+    #[test]
+    fn test_depth_thins_with_price_and_refills_by_hand() {
+        // Elasticity 2, no stress term, consumed depth halving every block.
+        let mut book = two_segment_book(DepthDynamics {
+            price_elasticity: 2.0,
+            stress_sensitivity: 0.0,
+            volatility_half_life_blocks: 1.0,
+            resilience_half_life_blocks: 1.0,
+            floor: 0.05,
+        });
+        // The mid fell to 80: env = 0.8^2 = 0.64 of the nominal 20 units per side.
+        book.mid = 80.0;
+        book.begin_block();
+        assert!(close(book.scales().0, 0.64, 1e-12));
+        // Selling 6.4 units takes the whole (scaled) first segment: 6.4 units at 80*(1-0.5%) on
+        // average = 509.44, the mid moves 1% to 79.2, and 6.4/20 = 0.32 of the bids is consumed:
+        // the bid scale is 0.64 - 0.32 = 0.32; the asks are untouched.
+        let sale = book.sell(6.4);
+        assert!(close(sale.base_sold, 6.4, 1e-12));
+        assert!(close(sale.quote_received, 509.44, 1e-12));
+        assert!(close(book.mid, 79.2, 1e-12));
+        assert!(close(book.scales().0, 0.32, 1e-12));
+        assert!(close(book.scales().1, 0.64, 1e-12));
+        // The same sale without dynamics would only reach 0.64% (6.4 of 10 units in the first 1%).
+        let mut static_book = OrderBook::new(80.0, book.bids.clone(), book.asks.clone(), 0.0);
+        static_book.sell(6.4);
+        assert!(close(static_book.mid, 80.0 * (1.0 - 0.0064), 1e-12));
+        // Next block: half the consumption refills (0.16 left); env = 0.792^2 = 0.627264.
+        book.begin_block();
+        assert!(close(book.scales().0, 0.627264 - 0.16, 1e-12));
+        // After 60 blocks the consumption is gone (2^-60 of it) and the book is settled.
+        for _ in 0..60 {
+            book.begin_block();
+        }
+        assert!(book.depth.as_ref().unwrap().is_settled(1e-12));
+        assert!(close(book.scales().0, 0.627264, 1e-12));
+    }
+
+    #[test]
+    fn test_depth_thins_with_volatility_by_hand() {
+        // Stress sensitivity 100, volatility half-life 1 block (weight 1/2), no price term.
+        let mut book = two_segment_book(DepthDynamics {
+            price_elasticity: 0.0,
+            stress_sensitivity: 100.0,
+            volatility_half_life_blocks: 1.0,
+            resilience_half_life_blocks: 0.0,
+            floor: 0.05,
+        });
+        book.mid = 99.0;
+        book.begin_block();
+        // volatility = 0.5 * ln(100/99) = 0.00502516..., env = 1 / (1 + 0.502516...) = 0.665551...
+        let volatility = 0.5 * (100.0_f64 / 99.0).ln();
+        assert!(close(
+            book.depth.as_ref().unwrap().volatility(),
+            volatility,
+            1e-12
+        ));
+        assert!(close(
+            book.scales().0,
+            1.0 / (1.0 + 100.0 * volatility),
+            1e-12
+        ));
+        // A quiet block halves the volatility.
+        book.begin_block();
+        assert!(close(
+            book.scales().1,
+            1.0 / (1.0 + 50.0 * volatility),
+            1e-12
+        ));
+    }
+
+    #[test]
+    fn test_depth_never_goes_below_the_floor() {
+        let mut book = two_segment_book(DepthDynamics {
+            floor: 0.1,
+            ..DepthDynamics::DEFAULT
+        });
+        // Selling everything the book has consumes it all; the floor keeps 10% of nominal.
+        book.sell(1e9);
+        assert!(close(book.scales().0, 0.1, 1e-12));
+        let quote = book.quote_sell(1e9);
+        assert!(close(quote.base_sold, 2.0, 1e-12));
+    }
+
+    #[test]
+    fn test_thinner_book_means_deeper_sale_and_worse_proceeds() {
+        // The same sale into a book at half depth walks twice as far and fetches less.
+        let mut thin = two_segment_book(DepthDynamics {
+            price_elasticity: 1.0,
+            stress_sensitivity: 0.0,
+            volatility_half_life_blocks: 1.0,
+            resilience_half_life_blocks: 0.0,
+            floor: 0.05,
+        });
+        thin.mid = 50.0;
+        thin.begin_block();
+        let mut full = OrderBook::new(50.0, thin.bids.clone(), thin.asks.clone(), 0.0);
+        let a = thin.sell(4.0);
+        let b = full.sell(4.0);
+        // Full: 4 units reach 0.4%; half depth: 8 nominal units, 0.8%.
+        assert!(close(full.mid, 50.0 * 0.996, 1e-12));
+        assert!(close(thin.mid, 50.0 * 0.992, 1e-12));
+        assert!(a.quote_received < b.quote_received);
     }
 
     #[test]

@@ -166,6 +166,7 @@ fn bare_market() -> Market {
             settle_tolerance: 1e-6,
         },
         agents: Default::default(),
+        attack: None,
     }
 }
 

@@ -220,6 +220,7 @@ fn build_market(spec: &MarketSpec) -> Market {
             settle_tolerance: 1e-6,
         },
         agents: Default::default(),
+        attack: None,
     }
 }
 

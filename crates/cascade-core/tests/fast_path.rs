@@ -170,6 +170,7 @@ fn market(case: &Case) -> Market {
             settle_tolerance: 1e-6,
         },
         agents: Default::default(),
+        attack: None,
     }
 }
 

@@ -29,6 +29,13 @@ pub const BUILTIN_SCENARIOS: &[(&str, &str, &str, &str)] = &[
         "2020-03-12 replayed: ETH's 10-minute bars and gas prices on a Maker-style ETH-A vault book \
          with Dutch auctions, an OSM and keepers starved of gas",
     ),
+    (
+        "oracle-manipulation",
+        "oracle-manipulation.toml",
+        include_str!("../../../scenarios/oracle-manipulation.toml"),
+        "an attacker pushes a thin DEX pool 30% down for one block, liquidates what the spot oracle \
+         reading it exposes, and buys back: the attack's cost and profit",
+    ),
 ];
 
 /// The TOML text of a built-in scenario.

@@ -1,10 +1,14 @@
 //! Numbers as people read them, shared by the terminal tables and the HTML reports so that both
 //! say the same thing the same way.
 
+use cascade_core::engine::AttackOutcome;
 use cascade_core::report::Summary;
 
-/// USD with a k/M/B suffix, two decimals: `$137.50M`.
+/// USD with a k/M/B suffix, two decimals: `$137.50M` (`-$1.20k` below zero).
 pub fn usd(value: f64) -> String {
+    if value < 0.0 {
+        return format!("-{}", usd(-value));
+    }
     let abs = value.abs();
     let (scaled, unit) = if abs >= 1e9 {
         (value / 1e9, "B")
@@ -143,8 +147,67 @@ mod tests {
     fn test_usd_scales_by_thousands() {
         assert_eq!(usd(137_503_000.0), "$137.50M");
         assert_eq!(usd(2_360.0), "$2.36k");
-        assert_eq!(usd(-4.5), "$-4.50");
+        assert_eq!(usd(-4.5), "-$4.50");
+        assert_eq!(usd(-191_880.0), "-$191.88k");
         assert_eq!(usd(1.2e9), "$1.20B");
         assert_eq!(percent(0.2515), "25.15%");
     }
+}
+
+/// An oracle manipulation attack's cost and profit as (label, value) rows: `cascade run`'s table
+/// and report.html.
+pub fn attack_rows(attack: &AttackOutcome) -> Vec<(String, String)> {
+    let verdict = if !attack.closed {
+        "not closed when the run stopped (what it owes is valued at the reference price)"
+    } else if attack.net_profit_usd > 0.0 {
+        "pays"
+    } else {
+        "does not pay"
+    };
+    vec![
+        (
+            "Venue pushed, blocks".into(),
+            format!(
+                "{} from block {} (buy-back at {})",
+                attack.venue, attack.start_block, attack.close_block
+            ),
+        ),
+        (
+            "Deepest discount to reference".into(),
+            percent(attack.deepest_push),
+        ),
+        (
+            "Sold, then bought back".into(),
+            format!(
+                "{:.2} units for {}, back for {}",
+                attack.base_sold,
+                usd(attack.sale_proceeds_usd),
+                usd(attack.buyback_cost_usd)
+            ),
+        ),
+        (
+            "Manipulation cost (incl. borrow fees)".into(),
+            format!(
+                "{} ({} fees)",
+                usd(attack.manipulation_cost_usd),
+                usd(attack.borrow_fees_usd)
+            ),
+        ),
+        (
+            "Attacker's liquidations".into(),
+            format!(
+                "{} repaying {}",
+                attack.liquidations,
+                usd(attack.debt_repaid_usd)
+            ),
+        ),
+        (
+            "Liquidation profit".into(),
+            usd(attack.liquidation_profit_usd),
+        ),
+        (
+            "Net profit of the attack".into(),
+            format!("{} ({verdict})", usd(attack.net_profit_usd)),
+        ),
+    ]
 }

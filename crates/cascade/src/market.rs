@@ -12,7 +12,7 @@ use cascade_core::concentrated::{
 };
 use cascade_core::concentrated_exact::{MAX_TICK, MIN_TICK};
 use cascade_core::engine::{
-    AssetModel, ChainModel, EngineSettings, KeeperModel, Market, VenueModel,
+    AssetModel, AttackModel, ChainModel, EngineSettings, KeeperModel, Market, VenueModel,
 };
 use cascade_core::generator::{generate_accounts, CollateralChoice, DebtChoice, GeneratorModel};
 use cascade_core::ids::{AssetId, OracleId, VenueId};
@@ -38,7 +38,7 @@ use cascade_core::setup::{
     LendingSetup, PolModel, PriceFloorModel, VolatilityMarginModel,
 };
 use cascade_core::venue::{
-    ConcentratedLiquidityPool, ConstantProductPool, DepthLadder, OrderBook, Venue,
+    ConcentratedLiquidityPool, ConstantProductPool, DepthDynamics, DepthLadder, OrderBook, Venue,
 };
 
 use crate::data;
@@ -548,6 +548,11 @@ pub fn build_market(
         });
     }
 
+    let attack = match &scenario.attack {
+        Some(attack) => Some(build_attack(c, attack, &scenario.venues, &mut keepers)?),
+        None => None,
+    };
+
     // Chain.
     let chain = &scenario.chain;
     c.non_negative("chain.gas_price_gwei", chain.gas_price_gwei)?;
@@ -623,6 +628,59 @@ pub fn build_market(
             keepers: keeper_behaviours,
             borrowers,
         },
+        attack,
+    })
+}
+
+/// The name the attacker's liquidations carry (no keeper of the scenario may use it).
+pub const ATTACKER_KEEPER: &str = "attacker";
+
+/// The attack, checked; its liquidation capital joins `keepers` as the keeper `attacker`.
+fn build_attack(
+    c: &Checker,
+    attack: &AttackConfig,
+    venues: &[VenueConfig],
+    keepers: &mut Vec<KeeperModel>,
+) -> Result<AttackModel, ScenarioError> {
+    let names: Vec<&str> = venues.iter().map(|v| v.name.as_str()).collect();
+    let venue = lookup(c, "attack.venue", &attack.venue, &names, "venue")?;
+    if attack.hold_blocks == 0 {
+        return c.fail("attack.hold_blocks", "must be at least 1");
+    }
+    let push = c.fraction("attack.push", attack.push, false)?;
+    if push == 0.0 {
+        return c.fail(
+            "attack.push",
+            "is 0: the attacker would not move the venue; give the discount to reach, e.g. 0.3",
+        );
+    }
+    if keepers.iter().any(|k| k.name == ATTACKER_KEEPER) {
+        return c.fail(
+            "keepers",
+            format!(
+                "a keeper is named `{ATTACKER_KEEPER}`, the name the attack's liquidations use; \
+                 rename it"
+            ),
+        );
+    }
+    keepers.push(KeeperModel {
+        name: ATTACKER_KEEPER.to_string(),
+        min_profit_usd: 0.0,
+        max_liquidations_per_block: u32::MAX,
+        capital_usd_per_block: c.positive(
+            "attack.liquidation_capital_usd_per_block",
+            attack.liquidation_capital_usd_per_block,
+        )?,
+        max_gas_price_gwei: None,
+    });
+    Ok(AttackModel {
+        venue: VenueId(venue as u16),
+        keeper: keepers.len() - 1,
+        start_block: attack.start_block,
+        hold_blocks: attack.hold_blocks,
+        push,
+        capital_usd: c.positive("attack.capital_usd", attack.capital_usd)?,
+        borrow_fee: c.fraction("attack.borrow_fee", attack.borrow_fee, false)?,
     })
 }
 
@@ -746,6 +804,12 @@ fn build_venue(
             Ok(())
         }
     };
+    if venue.kind != VenueKind::OrderBook && venue.depth_dynamics.is_some() {
+        return c.fail(
+            field("depth_dynamics"),
+            format!("applies to order_book venues only, not to kind `{kind}`"),
+        );
+    }
     if venue.kind != VenueKind::UniswapV3 {
         forbid(venue.tick_spacing.is_some(), "tick_spacing")?;
         forbid(venue.positions.is_some(), "positions")?;
@@ -855,11 +919,10 @@ fn build_venue(
                     )
                 }
             };
-            Ok(Venue::OrderBook(OrderBook {
-                mid,
-                bids,
-                asks,
-                taker_fee: taker_fee_bps / 10_000.0,
+            let book = OrderBook::new(mid, bids, asks, taker_fee_bps / 10_000.0);
+            Ok(Venue::OrderBook(match &venue.depth_dynamics {
+                Some(dynamics) => book.with_dynamics(depth_dynamics(c, &field, dynamics)?),
+                None => book,
             }))
         }
         VenueKind::UniswapV3 => {
@@ -870,6 +933,36 @@ fn build_venue(
             build_concentrated(c, &field, venue, price)
         }
     }
+}
+
+/// An order book's depth dynamics, checked.
+fn depth_dynamics(
+    c: &Checker,
+    field: &dyn Fn(&str) -> String,
+    config: &DepthDynamicsConfig,
+) -> Result<DepthDynamics, ScenarioError> {
+    let name = |key: &str| field(&format!("depth_dynamics.{key}"));
+    let floor = c.positive(&name("floor"), config.floor)?;
+    if floor > 1.0 {
+        return c.fail(
+            name("floor"),
+            format!("is {floor}; it is a fraction of the nominal depth, above 0 and at most 1"),
+        );
+    }
+    Ok(DepthDynamics {
+        price_elasticity: c.non_negative(&name("price_elasticity"), config.price_elasticity)?,
+        stress_sensitivity: c
+            .non_negative(&name("stress_sensitivity"), config.stress_sensitivity)?,
+        volatility_half_life_blocks: c.positive(
+            &name("volatility_half_life_blocks"),
+            config.volatility_half_life_blocks,
+        )?,
+        resilience_half_life_blocks: c.non_negative(
+            &name("resilience_half_life_blocks"),
+            config.resilience_half_life_blocks,
+        )?,
+        floor,
+    })
 }
 
 /// A pool fee in basis points (default 30), below 100%.

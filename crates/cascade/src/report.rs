@@ -2,7 +2,7 @@
 //! temporary folder beside the target and renamed into place only when complete, so a failed run
 //! never leaves a half-written report.
 
-use cascade_core::engine::AgentTotals;
+use cascade_core::engine::{AgentTotals, AttackOutcome};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -63,6 +63,9 @@ pub struct RunReport {
     /// the scenario turns an agent on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agents: Option<AgentTotals>,
+    /// The oracle manipulation attack's cost and profit; only when the scenario has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attack: Option<AttackOutcome>,
     /// The scenario as run, with every default filled in.
     pub scenario: Scenario,
 }
@@ -209,6 +212,7 @@ impl RunReport {
             protocols,
             keepers,
             agents: market.agents.is_active().then(|| finished.agent_totals()),
+            attack: finished.attack_outcome(),
             scenario: scenario.clone(),
         }
     }

@@ -60,6 +60,9 @@ pub struct Scenario {
     pub option_vaults: Vec<OptionVaultConfig>,
     /// Liquidators.
     pub keepers: Vec<KeeperConfig>,
+    /// An oracle manipulation attack on a thin venue (docs/microstructure.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attack: Option<AttackConfig>,
     /// Monte Carlo settings for `cascade stress` and `cascade sweep` (the assets' `process`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stress: Option<StressConfig>,
@@ -417,6 +420,57 @@ pub struct VenueConfig {
     /// both).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bands: Option<BandsConfig>,
+    /// order_book: depth that thins as the price falls and as volatility rises, is consumed by
+    /// trades and refills at a resilience rate (`depth_dynamics = {}` takes every default). Absent:
+    /// the book keeps its depth whatever happens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth_dynamics: Option<DepthDynamicsConfig>,
+}
+
+/// An order book's liquidity depth variance (docs/microstructure.md gives the formulas and why each
+/// default). Each block a side's depth is
+/// `max(floor, min(1, mid/initial)^price_elasticity / (1 + stress_sensitivity*volatility) - consumed)`
+/// times its nominal depth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepthDynamicsConfig {
+    /// Exponent of the thinning as the mid falls below its start (default 2: a quarter of the
+    /// depth at half the price; 0 turns it off).
+    #[serde(default = "default_price_elasticity")]
+    pub price_elasticity: f64,
+    /// Thinning by volatility, the mean absolute log move of the mid per block (default 100: half
+    /// the depth at 1% a block; 0 turns it off).
+    #[serde(default = "default_stress_sensitivity")]
+    pub stress_sensitivity: f64,
+    /// Half-life of that volatility estimate, blocks (default 25, five minutes of 12 s blocks).
+    #[serde(default = "default_volatility_half_life")]
+    pub volatility_half_life_blocks: f64,
+    /// Half-life in which depth taken by trades comes back, blocks (default 5, one minute; 0: at once).
+    #[serde(default = "default_resilience_half_life")]
+    pub resilience_half_life_blocks: f64,
+    /// Least depth a side keeps, as a fraction of nominal (default 0.05).
+    #[serde(default = "default_depth_floor")]
+    pub floor: f64,
+}
+
+fn default_price_elasticity() -> f64 {
+    cascade_core::venue::DepthDynamics::DEFAULT.price_elasticity
+}
+
+fn default_stress_sensitivity() -> f64 {
+    cascade_core::venue::DepthDynamics::DEFAULT.stress_sensitivity
+}
+
+fn default_volatility_half_life() -> f64 {
+    cascade_core::venue::DepthDynamics::DEFAULT.volatility_half_life_blocks
+}
+
+fn default_resilience_half_life() -> f64 {
+    cascade_core::venue::DepthDynamics::DEFAULT.resilience_half_life_blocks
+}
+
+fn default_depth_floor() -> f64 {
+    cascade_core::venue::DepthDynamics::DEFAULT.floor
 }
 
 /// The liquidity model of a venue.
@@ -1125,6 +1179,38 @@ pub struct CollateralChoiceConfig {
 pub struct DebtChoiceConfig {
     pub asset: String,
     pub weight: f64,
+}
+
+/// An attacker that pushes a venue an oracle reads, liquidates the accounts the false price
+/// exposes (front-running every keeper while it pushes), then buys back. The report gives its cost
+/// and profit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttackConfig {
+    /// The venue pushed (an oracle should read it for the attack to work).
+    pub venue: String,
+    /// First block of the push.
+    pub start_block: u64,
+    /// Blocks the price is held down (default 1); the attacker buys back in the block after.
+    #[serde(default = "default_hold_blocks")]
+    pub hold_blocks: u64,
+    /// Target discount of the venue to the reference price (0.3 = 30% below).
+    pub push: f64,
+    /// Most the attacker sells in all, valued at the reference price (USD).
+    pub capital_usd: f64,
+    /// Debt it can repay in liquidations per block (USD).
+    pub liquidation_capital_usd_per_block: f64,
+    /// Fee on the value it borrows to sell (default 0.0005: Aave v3's flash-loan premium of 5 bps).
+    #[serde(default = "default_borrow_fee")]
+    pub borrow_fee: f64,
+}
+
+fn default_hold_blocks() -> u64 {
+    1
+}
+
+fn default_borrow_fee() -> f64 {
+    0.0005
 }
 
 /// A liquidator.

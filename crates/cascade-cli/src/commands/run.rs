@@ -68,6 +68,12 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     } else {
         let block_seconds = scenario.simulation.block_time_seconds;
         println!("{}", summary_table(&output.report.summary, block_seconds));
+        if let Some(attack) = &output.report.attack {
+            println!(
+                "{}",
+                rows_table("oracle manipulation", cascade::format::attack_rows(attack))
+            );
+        }
         println!(
             "scenario: {} (seed {})\nreport:   {}/ (report.json, blocks.csv, liquidations.csv, report.html)\nran in {:.2} s",
             output.report.scenario_name,
@@ -81,11 +87,18 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
 
 /// The terminal summary.
 pub fn summary_table(summary: &Summary, block_seconds: f64) -> Table {
-    let rows = cascade::format::summary_rows(summary, block_seconds);
+    rows_table(
+        "cascade run",
+        cascade::format::summary_rows(summary, block_seconds),
+    )
+}
+
+/// A two-column table of (label, value) rows under `title`.
+fn rows_table(title: &str, rows: Vec<(String, String)>) -> Table {
     let mut table = Table::new();
     table
         .load_preset(UTF8_FULL_CONDENSED)
-        .set_header(vec!["cascade run", ""]);
+        .set_header(vec![title, ""]);
     for (name, value) in rows {
         table.add_row(vec![
             Cell::new(name),

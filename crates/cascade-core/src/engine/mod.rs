@@ -23,6 +23,7 @@
 //! pending: a live auction, a pool to unwind, a breaker's window) or at the block limit.
 
 mod agents;
+mod attack;
 mod breakers;
 mod cdp;
 mod lending;
@@ -46,6 +47,8 @@ use crate::venue::Venue;
 
 use agents::AgentRuntime;
 pub use agents::{AgentTotals, ChainBlockRecord};
+use attack::AttackRuntime;
+pub use attack::{AttackModel, AttackOutcome};
 use cdp::CdpRuntime;
 use lending::LendingRuntime;
 use options::VaultRuntime;
@@ -139,6 +142,8 @@ pub struct Market {
     pub settings: EngineSettings,
     /// Behavioural keepers and borrowers and the chain's block space (default: none).
     pub agents: AgentsModel,
+    /// An oracle manipulation attack (default: none).
+    pub attack: Option<AttackModel>,
 }
 
 impl Market {
@@ -150,6 +155,14 @@ impl Market {
             || !self.perps.is_empty()
             || !self.option_vaults.is_empty()
             || self.protocols.iter().any(|p| !p.setup.is_plain())
+            || self.has_depth_dynamics()
+            || self.attack.is_some()
+    }
+
+    /// Whether an order book's depth changes over time (then a quiet block is not a repeat of the
+    /// last one: the book may have refilled).
+    pub fn has_depth_dynamics(&self) -> bool {
+        self.venues.iter().any(|v| v.initial.depth().is_some())
     }
 
     /// The asset with the largest exogenous fall (the first on ties): the one the summary follows.
@@ -318,6 +331,8 @@ pub struct Simulation {
     quiet_liquidation_inputs: Option<(LiquidationInputs, u32)>,
     /// The agents' state (inactive without `Market::agents`).
     agents: AgentRuntime,
+    /// The oracle manipulation attack's state, from its first block.
+    attack: Option<AttackRuntime>,
 }
 
 /// Everything the liquidation phase reads besides balances (which only liquidations change).
@@ -424,6 +439,7 @@ impl Simulation {
             primary,
             stop_reason: None,
             quiet_liquidation_inputs: None,
+            attack: None,
             market,
         }
     }
@@ -505,6 +521,7 @@ impl Simulation {
         self.begin_chain_block(block);
         self.update_reference_prices(block);
         let arbitrage_volume_usd = self.run_arbitrage();
+        self.run_attack(block);
         self.update_oracles(block);
         let mut outcome = if extended {
             self.observe_breakers(block);
@@ -541,7 +558,11 @@ impl Simulation {
             outcome
         };
         if extended {
-            outcome.pending = self.mechanisms_pending(block) || self.agents.pending();
+            outcome.pending = self.mechanisms_pending(block)
+                || self.agents.pending()
+                || self.depth_pending()
+                || (self.market.attack.as_ref())
+                    .is_some_and(|attack| AttackRuntime::pending(attack, block));
             self.track_pools();
         }
         self.end_chain_block();
@@ -600,6 +621,8 @@ impl Simulation {
     fn run_arbitrage(&mut self) -> f64 {
         let mut volume = 0.0;
         for (venue, model) in self.trading.venues.iter_mut().zip(&self.market.venues) {
+            // Order books' depth refills and follows price and volatility before anyone trades.
+            venue.begin_block();
             let trade = venue.arbitrage(
                 self.reference[model.asset.index()],
                 model.arbitrage_capital_usd_per_block,
@@ -677,6 +700,7 @@ impl Simulation {
                 *calls = 0;
             }
         }
+        self.reserve_keepers_for_attack(block, &mut budget);
         for protocol_index in 0..self.protocols.len() {
             self.run_lending(block, protocol_index, &mut budget, gas_usd, outcome);
         }
@@ -709,6 +733,15 @@ impl Simulation {
 
     /// Whether some mechanism still has work that time alone will bring (a live auction, a pool to
     /// unwind, a cooldown, a breaker's window).
+    /// Whether an order book is still refilling or its volatility still decaying.
+    fn depth_pending(&self) -> bool {
+        let tolerance = self.market.settings.settle_tolerance;
+        self.trading
+            .venues
+            .iter()
+            .any(|venue| venue.depth().is_some_and(|d| !d.is_settled(tolerance)))
+    }
+
     fn mechanisms_pending(&self, block: u64) -> bool {
         let now = self.now(block);
         self.lending.iter().any(|r| r.pending(now))

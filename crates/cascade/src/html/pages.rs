@@ -209,6 +209,12 @@ pub fn run_page(report: &RunReport, simulation: &Simulation) -> String {
         "Summary",
         crate::format::summary_rows(summary, block_seconds),
     );
+    if let Some(attack) = &report.attack {
+        page.key_values(
+            "Oracle manipulation attack",
+            crate::format::attack_rows(attack),
+        );
+    }
 
     page.heading(format!("{symbol}: prices and liquidations"));
     let note = format!(
