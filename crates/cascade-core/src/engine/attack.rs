@@ -12,8 +12,9 @@
 //!   bundles its push and its liquidations, it front-runs every other keeper: in a push block only
 //!   it liquidates; outside them it does not liquidate at all.
 //! - **close** (block `start_block + hold_blocks`, after arbitrage): it buys back what it sold, from
-//!   the same venue (whatever the venue cannot deliver is bought at the reference price outside), and
-//!   repays the loan with a fee of `borrow_fee` on the value borrowed.
+//!   the venue while the venue is below the reference price and the rest outside at the reference
+//!   price (the arbitrageurs sold what they bought there), and repays the loan with a fee of
+//!   `borrow_fee` on the value borrowed.
 //!
 //! What it earns: the keeper profit of its liquidations (bonus less slippage and gas; it sells the
 //! seized collateral where it pays most). What it costs: buy-back cost + borrow fees - sale proceeds.
@@ -70,7 +71,8 @@ pub struct AttackOutcome {
     /// Units of the asset the attacker sold into the venue, in all pushes.
     pub base_sold: f64,
     pub sale_proceeds_usd: f64,
-    /// Units it bought back (from the venue, then outside at the reference price).
+    /// Units it bought back (from the venue while it was below the reference price, the rest outside
+    /// at the reference price).
     pub base_bought_back: f64,
     pub buyback_cost_usd: f64,
     pub borrow_fees_usd: f64,
@@ -130,11 +132,23 @@ impl Simulation {
             }
             outcome.deepest_push = outcome.deepest_push.max(1.0 - venue.price() / reference);
         } else if block == model.close_block() {
+            // It buys from the venue while the venue is cheaper than the reference, and the rest
+            // outside at the reference price (where the arbitrageurs took what they bought).
             let owed = outcome.base_sold;
-            let bought = venue.buy(owed);
-            let rest = (owed - bought.base_bought).max(0.0);
-            outcome.base_bought_back = bought.base_bought + rest;
-            outcome.buyback_cost_usd = bought.quote_paid + rest * reference;
+            let mut probe = venue.clone();
+            let cheap = probe.arbitrage(reference, f64::INFINITY);
+            let (units, paid) = if cheap.base_bought >= owed {
+                let bought = venue.buy(owed);
+                (bought.base_bought, bought.quote_paid)
+            } else if cheap.base_bought > 0.0 {
+                *venue = probe;
+                (cheap.base_bought, cheap.quote_paid)
+            } else {
+                (0.0, 0.0)
+            };
+            let rest = owed - units;
+            outcome.base_bought_back = owed;
+            outcome.buyback_cost_usd = paid + rest * reference;
             outcome.closed = true;
         }
     }
