@@ -1095,7 +1095,7 @@ impl SummaryParts<'_> {
         let shock_start = self
             .paths
             .iter()
-            .filter_map(|path| first_move_block(path))
+            .filter_map(|path| path.first_move_block())
             .min()
             .unwrap_or(0);
         let mut seized_so_far = 0.0;
@@ -1150,19 +1150,6 @@ impl SummaryParts<'_> {
     }
 }
 
-/// The first block at which a path departs from its initial price.
-pub(crate) fn first_move_block(path: &ReferencePath) -> Option<u64> {
-    match path {
-        ReferencePath::Constant { .. } => None,
-        ReferencePath::Shock { at_block, .. } => Some(*at_block),
-        ReferencePath::LinearCrash { start_block, .. }
-        | ReferencePath::ExponentialCrash { start_block, .. } => Some(*start_block),
-        ReferencePath::Series { prices } => prices
-            .iter()
-            .position(|&price| price != prices[0])
-            .map(|block| block as u64),
-    }
-}
 
 #[derive(Debug, Default)]
 pub(crate) struct BlockOutcome {
