@@ -29,6 +29,13 @@ pub const BUILTIN_SCENARIOS: &[(&str, &str, &str, &str)] = &[
         "2020-03-12 replayed: ETH's 10-minute bars and gas prices on a Maker-style ETH-A vault book \
          with Dutch auctions, an OSM and keepers starved of gas",
     ),
+    (
+        "lst-contagion",
+        "lst-contagion.toml",
+        include_str!("../../../scenarios/lst-contagion.toml"),
+        "stETH de-pegs 4% while ETH falls 20%: one thin stETH venue and one stETH oracle shared by \
+         a lending market, a perp market and an options vault (docs/contagion.md)",
+    ),
 ];
 
 /// The TOML text of a built-in scenario.
