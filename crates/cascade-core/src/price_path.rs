@@ -353,9 +353,7 @@ mod tests {
         assert_eq!(path.settled_from_block(), underlying.settled_from_block());
         assert_eq!(path.first_move_block(), underlying.first_move_block());
         let flat = ReferencePath::Pegged {
-            underlying: Box::new(ReferencePath::Constant {
-                initial_price: 1.0,
-            }),
+            underlying: Box::new(ReferencePath::Constant { initial_price: 1.0 }),
             ratio: PegRatio {
                 start_ratio: 1.0,
                 at_block: 4,

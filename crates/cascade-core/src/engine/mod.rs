@@ -1150,7 +1150,6 @@ impl SummaryParts<'_> {
     }
 }
 
-
 #[derive(Debug, Default)]
 pub(crate) struct BlockOutcome {
     n_liquidations: u32,
