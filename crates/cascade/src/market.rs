@@ -760,7 +760,11 @@ fn build_pegged_path(
             ),
         );
     }
-    let Some(underlying_path) = &paths[underlying] else {
+    let underlying_pegged = matches!(
+        scenario.assets[underlying].price_path,
+        Some(PricePathConfig::Pegged(_))
+    );
+    let (false, Some(underlying_path)) = (underlying_pegged, &paths[underlying]) else {
         return c.fail(
             path_field("underlying"),
             format!(
