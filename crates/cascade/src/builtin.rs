@@ -36,6 +36,13 @@ pub const BUILTIN_SCENARIOS: &[(&str, &str, &str, &str)] = &[
         "an attacker pushes a thin DEX pool 30% down for one block, liquidates what the spot oracle \
          reading it exposes, and buys back: the attack's cost and profit",
     ),
+    (
+        "lst-contagion",
+        "lst-contagion.toml",
+        include_str!("../../../scenarios/lst-contagion.toml"),
+        "stETH de-pegs 4% while ETH falls 20%: one thin stETH venue and one stETH oracle shared by \
+         lending markets, a perp market and an options vault (docs/contagion.md)",
+    ),
 ];
 
 /// The TOML text of a built-in scenario.

@@ -32,7 +32,7 @@ use cascade_core::perp_exchange::{
     generate_perp_accounts, FundingModel, MarginMode, PerpExchange, PerpGeneratorModel,
     PerpMarketModel,
 };
-use cascade_core::price_path::ReferencePath;
+use cascade_core::price_path::{PegRatio, ReferencePath};
 use cascade_core::setup::{
     BackstopModel, BreakerModels, GracePeriodModel, InsuranceFundModel, LendingMechanism,
     LendingSetup, PolModel, PriceFloorModel, VolatilityMarginModel,
@@ -205,7 +205,8 @@ pub fn build_market(
         scenario.assets.iter().map(|a| a.symbol.as_str()),
     )?;
     let symbols: Vec<&str> = scenario.assets.iter().map(|a| a.symbol.as_str()).collect();
-    let mut assets = Vec::with_capacity(scenario.assets.len());
+    // Every path but the pegged ones first: a pegged path is built on its underlying's.
+    let mut paths = Vec::with_capacity(scenario.assets.len());
     for (index, asset) in scenario.assets.iter().enumerate() {
         let field = |name: &str| format!("assets[{index}].{name}");
         if let Some(depth) = asset.external_depth_usd {
@@ -217,13 +218,28 @@ pub fn build_market(
                 format!("is {}; token decimals go up to 36", asset.decimals),
             );
         }
-        let path = build_path(c, index, asset)?;
-        assets.push(AssetModel {
-            symbol: asset.symbol.clone(),
-            path,
-            external_depth_usd: asset.external_depth_usd,
+        paths.push(match &asset.price_path {
+            Some(PricePathConfig::Pegged(_)) => None,
+            _ => Some(build_path(c, index, asset)?),
         });
     }
+    for (index, asset) in scenario.assets.iter().enumerate() {
+        if let Some(PricePathConfig::Pegged(pegged)) = &asset.price_path {
+            paths[index] = Some(build_pegged_path(
+                c, index, asset, pegged, scenario, &paths,
+            )?);
+        }
+    }
+    let assets: Vec<AssetModel> = scenario
+        .assets
+        .iter()
+        .zip(paths)
+        .map(|(asset, path)| AssetModel {
+            symbol: asset.symbol.clone(),
+            path: path.expect("every path is built by one of the two loops above"),
+            external_depth_usd: asset.external_depth_usd,
+        })
+        .collect();
     let initial_prices: Vec<f64> = assets
         .iter()
         .map(|asset| asset.path.initial_price())
@@ -769,6 +785,76 @@ fn build_path(
                 prices: interpolate(&series.prices, blocks_per_bar, scale),
             }
         }
+        PricePathConfig::Pegged(_) => {
+            unreachable!("build_market builds pegged paths with build_pegged_path")
+        }
+    })
+}
+
+/// A `pegged` path: the underlying's path (already in `paths`) times the peg ratio.
+fn build_pegged_path(
+    c: &Checker,
+    index: usize,
+    asset: &AssetConfig,
+    pegged: &PeggedPathConfig,
+    scenario: &Scenario,
+    paths: &[Option<ReferencePath>],
+) -> Result<ReferencePath, ScenarioError> {
+    let path_field = |name: &str| format!("assets[{index}].price_path.{name}");
+    let symbols: Vec<&str> = scenario.assets.iter().map(|a| a.symbol.as_str()).collect();
+    let underlying = lookup(
+        c,
+        &path_field("underlying"),
+        &pegged.underlying,
+        &symbols,
+        "asset",
+    )?;
+    if underlying == index {
+        return c.fail(
+            path_field("underlying"),
+            format!(
+                "`{}` is this asset itself; name the asset the token tracks (e.g. ETH for stETH)",
+                pegged.underlying
+            ),
+        );
+    }
+    let underlying_pegged = matches!(
+        scenario.assets[underlying].price_path,
+        Some(PricePathConfig::Pegged(_))
+    );
+    let (false, Some(underlying_path)) = (underlying_pegged, &paths[underlying]) else {
+        return c.fail(
+            path_field("underlying"),
+            format!(
+                "`{}` (assets[{underlying}]) is itself pegged; the underlying needs a path of \
+                 another kind (constant, shock, linear_crash, exponential_crash, replay)",
+                pegged.underlying
+            ),
+        );
+    };
+    let depeg_size = c.fraction(&path_field("depeg_size"), pegged.depeg_size, false)?;
+    if pegged.recovery_blocks == Some(0) {
+        return c.fail(
+            path_field("recovery_blocks"),
+            "is 0; it must be at least 1 (leave it out for a de-peg that does not recover)",
+        );
+    }
+    let start_ratio = match asset.initial_price {
+        Some(price) => {
+            c.positive(&format!("assets[{index}].initial_price"), price)?
+                / underlying_path.initial_price()
+        }
+        None => 1.0,
+    };
+    Ok(ReferencePath::Pegged {
+        underlying: Box::new(underlying_path.clone()),
+        ratio: PegRatio {
+            start_ratio,
+            at_block: pegged.at_block,
+            duration_blocks: pegged.duration_blocks,
+            depeg_size,
+            recovery_blocks: pegged.recovery_blocks,
+        },
     })
 }
 

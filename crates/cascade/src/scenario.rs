@@ -378,6 +378,35 @@ pub enum PricePathConfig {
         #[serde(default = "default_blocks_per_bar")]
         blocks_per_bar: u64,
     },
+    /// A token pegged to another asset (a liquid-staking token such as stETH to ETH): the
+    /// underlying's exogenous path times a peg ratio that can de-peg and recover
+    /// (docs/contagion.md).
+    Pegged(PeggedPathConfig),
+}
+
+/// The `pegged` price path. The peg ratio starts at `initial_price / underlying's initial_price`
+/// (1 when the token's `initial_price` is absent), loses `depeg_size` of itself from `at_block`
+/// (linearly over `duration_blocks`; at once when 0) and, with `recovery_blocks`, returns linearly
+/// to its start over that many blocks. Only the exogenous paths are coupled: what forced sales do
+/// to the underlying's price stays with the underlying, what they do to the token's with the token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PeggedPathConfig {
+    /// Symbol of the asset the token tracks (its own path must not be `pegged`).
+    pub underlying: String,
+    /// Block the de-peg starts at (default 0).
+    #[serde(default)]
+    pub at_block: u64,
+    /// Fraction of the peg ratio lost at the bottom, in [0, 1) (0.06 = 6%; default 0: no de-peg).
+    #[serde(default)]
+    pub depeg_size: f64,
+    /// Blocks over which the ratio falls to its bottom (default 0: all at `at_block`).
+    #[serde(default)]
+    pub duration_blocks: u64,
+    /// Blocks over which the ratio returns to its start after the bottom (at least 1). Absent: the
+    /// de-peg does not recover within the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_blocks: Option<u64>,
 }
 
 /// A venue trading one asset against USD. Fields after `kind` apply to one kind each.

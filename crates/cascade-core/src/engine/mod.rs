@@ -1128,7 +1128,7 @@ impl SummaryParts<'_> {
         let shock_start = self
             .paths
             .iter()
-            .filter_map(|path| first_move_block(path))
+            .filter_map(|path| path.first_move_block())
             .min()
             .unwrap_or(0);
         let mut seized_so_far = 0.0;
@@ -1180,20 +1180,6 @@ impl SummaryParts<'_> {
             liquidations_deferred: self.mechanisms.liquidations_deferred,
             hedge_volume_usd: self.mechanisms.hedge_volume_usd,
         }
-    }
-}
-
-/// The first block at which a path departs from its initial price.
-pub(crate) fn first_move_block(path: &ReferencePath) -> Option<u64> {
-    match path {
-        ReferencePath::Constant { .. } => None,
-        ReferencePath::Shock { at_block, .. } => Some(*at_block),
-        ReferencePath::LinearCrash { start_block, .. }
-        | ReferencePath::ExponentialCrash { start_block, .. } => Some(*start_block),
-        ReferencePath::Series { prices } => prices
-            .iter()
-            .position(|&price| price != prices[0])
-            .map(|block| block as u64),
     }
 }
 
