@@ -139,21 +139,6 @@ pub fn summary_rows(summary: &Summary, block_seconds: f64) -> Vec<(String, Strin
     ]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn test_usd_scales_by_thousands() {
-        assert_eq!(usd(137_503_000.0), "$137.50M");
-        assert_eq!(usd(2_360.0), "$2.36k");
-        assert_eq!(usd(-4.5), "-$4.50");
-        assert_eq!(usd(-191_880.0), "-$191.88k");
-        assert_eq!(usd(1.2e9), "$1.20B");
-        assert_eq!(percent(0.2515), "25.15%");
-    }
-}
-
 /// An oracle manipulation attack's cost and profit as (label, value) rows: `cascade run`'s table
 /// and report.html.
 pub fn attack_rows(attack: &AttackOutcome) -> Vec<(String, String)> {
@@ -210,4 +195,19 @@ pub fn attack_rows(attack: &AttackOutcome) -> Vec<(String, String)> {
             format!("{} ({verdict})", usd(attack.net_profit_usd)),
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_usd_scales_by_thousands() {
+        assert_eq!(usd(137_503_000.0), "$137.50M");
+        assert_eq!(usd(2_360.0), "$2.36k");
+        assert_eq!(usd(-4.5), "-$4.50");
+        assert_eq!(usd(-191_880.0), "-$191.88k");
+        assert_eq!(usd(1.2e9), "$1.20B");
+        assert_eq!(percent(0.2515), "25.15%");
+    }
 }

@@ -153,8 +153,7 @@ fn test_bad_attack_and_depth_parameters_name_their_field() {
         let mut scenario = base.clone();
         edit(&mut scenario);
         build_market(&scenario, &origin, 1)
-            .err()
-            .expect("an invalid scenario")
+            .expect_err("an invalid scenario")
             .to_string()
     };
     let message = error(&|s| s.attack.as_mut().unwrap().venue = "nowhere".into());
