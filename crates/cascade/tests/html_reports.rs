@@ -278,6 +278,22 @@ fn test_run_report_html_draws_every_chart() {
 }
 
 #[test]
+fn test_attack_report_html_shows_the_attack() {
+    let (scenario, origin) = load_scenario("oracle-manipulation").unwrap();
+    let output = run_scenario(&scenario, &origin, None, |_, _| {}).unwrap();
+    let dir = out_dir("attack");
+    output.write(&dir).unwrap();
+    let dom = check_page(
+        &dir.join("report.html"),
+        &["prices-cascade", "prices", "losses"],
+    );
+    let attack = output.report.attack.as_ref().expect("an attack");
+    assert!(dom.contains("Oracle manipulation attack"));
+    assert!(dom.contains("Net profit of the attack"));
+    assert!(dom.contains(&cascade::format::usd(attack.net_profit_usd)));
+}
+
+#[test]
 fn test_stress_report_html_draws_every_chart() {
     let (scenario, origin) = frictionless(3_000);
     let output = stress_scenario(
