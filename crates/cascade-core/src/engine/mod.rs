@@ -110,6 +110,13 @@ impl ChainModel {
             _ => self.gas_price_gwei,
         }
     }
+
+    /// The first block from which the gas price is constant (the series' last block, or 0).
+    pub fn gas_price_settled_from(&self) -> u64 {
+        self.gas_price_series
+            .as_ref()
+            .map_or(0, |series| series.len().saturating_sub(1) as u64)
+    }
 }
 
 /// Run limits.
@@ -158,13 +165,16 @@ impl Market {
         primary_asset_of(&paths, self.settings.max_blocks)
     }
 
-    /// The first block from which every exogenous path is constant.
+    /// The first block from which every exogenous path is constant: the assets' prices and the
+    /// chain's gas price (a run does not settle while a gas series can still let keepers back in or
+    /// make a liquidation pay).
     pub fn paths_settled_from(&self) -> u64 {
         self.assets
             .iter()
             .map(|asset| asset.path.settled_from_block())
             .max()
             .unwrap_or(0)
+            .max(self.chain.gas_price_settled_from())
     }
 }
 
