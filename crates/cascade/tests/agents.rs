@@ -318,12 +318,13 @@ fn test_gas_series_replays_black_thursday_gas() {
     let (mut scenario, mut origin) = scenario();
     scenario.chain.gas_price = Some(GasPriceConfig::Series {
         file: "gas_gwei_10min_2020-03-12.csv".to_string(),
-        column: None,
+        column: "p60_gwei".to_string(),
+        blocks_per_bar: 50,
     });
     origin.base_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let simulation = run(&scenario, &origin);
     let records = simulation.chain_records();
-    // p60 of the first two bars: 6.925 then 6.000 gwei; a 12-s block is 1/50 of a bar.
+    // p60 of the first two bars: 6.925 then 6.000 gwei; a block is 1/50 of a bar.
     assert!((records[0].base_fee_gwei - 6.925).abs() < 1e-9);
     assert!((records[25].base_fee_gwei - (6.925 * 0.5 + 6.0 * 0.5)).abs() < 1e-9);
     assert!((records[50].base_fee_gwei - 6.0).abs() < 1e-9);

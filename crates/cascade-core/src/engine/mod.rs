@@ -97,13 +97,16 @@ pub struct ChainModel {
     /// The asset gas is paid in (its reference price converts gas to USD); `None`: `gas_token_price_usd`.
     pub gas_token: Option<AssetId>,
     pub gas_token_price_usd: f64,
-    /// Gas price per block (gwei), replacing `gas_price_gwei`; the last value holds after the series
-    /// ends. `None`: `gas_price_gwei` throughout.
+    /// The chain's one gas price series, one value per block (gwei), replacing `gas_price_gwei`:
+    /// a replayed CSV interpolated linearly between its bars like a price replay (`cascade`'s
+    /// `market::interpolate`); the last value holds after the series ends. `None`: `gas_price_gwei`
+    /// throughout. Keepers' gas cost and fixed gas bids read it, and so does the block-space base
+    /// fee (`GasPriceModel::Exogenous`).
     pub gas_price_series: Option<Vec<f64>>,
 }
 
 impl ChainModel {
-    /// The gas price (gwei) of `block`.
+    /// The gas price (gwei) of `block`: the series' value, or `gas_price_gwei` without one.
     pub fn gas_price_gwei_at(&self, block: u64) -> f64 {
         match &self.gas_price_series {
             Some(series) if !series.is_empty() => series[(block as usize).min(series.len() - 1)],
@@ -644,16 +647,24 @@ impl Simulation {
         protocol_prices(oracle_of_asset, &self.oracle_values, &self.reference)
     }
 
+    /// USD of one liquidation's gas in `block`: with block space, at the block's base fee (the
+    /// chain's gas price, or EIP-1559's congestion price); otherwise at the chain's gas price.
     fn gas_cost_usd(&self, block: u64) -> f64 {
-        if self.agents.active && self.market.agents.block_space.is_some() {
-            return self.agent_liquidation_gas_usd();
-        }
+        let gas_price = if self.agents.active && self.market.agents.block_space.is_some() {
+            self.agents.base_fee_gwei
+        } else {
+            self.market.chain.gas_price_gwei_at(block)
+        };
+        gas_price * 1e-9 * self.market.chain.liquidation_gas * self.gas_token_price_usd()
+    }
+
+    /// USD of one unit of the gas token now.
+    fn gas_token_price_usd(&self) -> f64 {
         let chain = &self.market.chain;
-        let token_price = match chain.gas_token {
+        match chain.gas_token {
             Some(asset) => self.reference[asset.index()],
             None => chain.gas_token_price_usd,
-        };
-        chain.gas_price_gwei_at(block) * 1e-9 * chain.liquidation_gas * token_price
+        }
     }
 
     /// Every protocol's breakers see what its oracles show this block.
