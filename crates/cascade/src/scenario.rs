@@ -1125,8 +1125,9 @@ pub struct KeeperConfig {
     pub max_liquidations_per_block: u32,
     /// Debt the keeper can repay per block (USD).
     pub capital_usd_per_block: f64,
-    /// Highest gas price (gwei) the keeper bids; in blocks whose gas price (`chain`) is higher its
-    /// transactions are not included. Absent: always included.
+    /// Highest gas price (gwei) the keeper bids; in blocks whose gas price (`chain`: with block space
+    /// the block's base fee, congestion included) is higher its transactions are not included.
+    /// Absent: always included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_gas_price_gwei: Option<f64>,
     /// Blocks between an account becoming liquidatable and this keeper acting (default 0).

@@ -647,15 +647,23 @@ impl Simulation {
         protocol_prices(oracle_of_asset, &self.oracle_values, &self.reference)
     }
 
-    /// USD of one liquidation's gas in `block`: with block space, at the block's base fee (the
-    /// chain's gas price, or EIP-1559's congestion price); otherwise at the chain's gas price.
-    fn gas_cost_usd(&self, block: u64) -> f64 {
-        let gas_price = if self.agents.active && self.market.agents.block_space.is_some() {
+    /// The gas price (gwei) of `block`: with block space, the block's base fee (the chain's gas
+    /// price, or EIP-1559's congestion price); otherwise the chain's gas price. Keepers pay it and
+    /// their fixed bids (`max_gas_price_gwei`) must reach it.
+    fn block_gas_price_gwei(&self, block: u64) -> f64 {
+        if self.agents.active && self.market.agents.block_space.is_some() {
             self.agents.base_fee_gwei
         } else {
             self.market.chain.gas_price_gwei_at(block)
-        };
-        gas_price * 1e-9 * self.market.chain.liquidation_gas * self.gas_token_price_usd()
+        }
+    }
+
+    /// USD of one liquidation's gas in `block`.
+    fn gas_cost_usd(&self, block: u64) -> f64 {
+        self.block_gas_price_gwei(block)
+            * 1e-9
+            * self.market.chain.liquidation_gas
+            * self.gas_token_price_usd()
     }
 
     /// USD of one unit of the gas token now.
@@ -692,7 +700,7 @@ impl Simulation {
         let gas_usd = self.gas_cost_usd(block);
         let mut budget = KeeperBudget::new(&self.market.keepers);
         // Keepers whose gas bid is below the block's gas price are not included this block.
-        let gas_price = self.market.chain.gas_price_gwei_at(block);
+        let gas_price = self.block_gas_price_gwei(block);
         for (keeper, calls) in self.market.keepers.iter().zip(&mut budget.calls_left) {
             if keeper.max_gas_price_gwei.is_some_and(|cap| cap < gas_price) {
                 *calls = 0;
