@@ -10,74 +10,9 @@ fn cascade() -> Command {
     Command::cargo_bin("cascade").unwrap()
 }
 
-/// A small valid scenario; each bad-input case below changes one thing in it.
-const VALID: &str = r#"
-[simulation]
-name = "small"
-seed = 3
-max_blocks = 400
-
-[chain]
-gas_price_gwei = 10.0
-liquidation_gas = 300000
-gas_token = "ETH"
-
-[[assets]]
-symbol = "ETH"
-initial_price = 2000.0
-external_depth_usd = 5_000_000.0
-price_path = { kind = "shock", at_block = 5, drop = 0.25 }
-
-[[assets]]
-symbol = "USDC"
-initial_price = 1.0
-
-[[venues]]
-name = "amm"
-asset = "ETH"
-kind = "constant_product"
-liquidity_usd = 10_000_000.0
-arbitrage_capital_usd_per_block = 100_000.0
-
-[[oracles]]
-name = "eth"
-kind = "spot"
-source = { venue = "amm" }
-
-[[oracles]]
-name = "usd"
-kind = "spot"
-source = { constant = 1.0 }
-
-[[protocols]]
-name = "lending"
-
-[[protocols.markets]]
-asset = "ETH"
-oracle = "eth"
-collateral = { ltv = 0.8, liquidation_threshold = 0.85, liquidation_bonus = 0.05, protocol_fee = 0.1 }
-
-[[protocols.markets]]
-asset = "USDC"
-oracle = "usd"
-
-[protocols.accounts]
-kind = "synthetic"
-n_accounts = 500
-median_collateral_usd = 20000.0
-collateral_usd_sigma = 1.0
-max_collateral_usd = 1_000_000.0
-health_factor_median = 1.4
-health_factor_sigma = 0.7
-collateral = [{ asset = "ETH", weight = 1.0, round_price_step = 50.0 }]
-debt = [{ asset = "USDC", weight = 1.0 }]
-
-[[keepers]]
-name = "k"
-min_profit_usd = 10.0
-max_liquidations_per_block = 10
-capital_usd_per_block = 1_000_000.0
-"#;
+/// A small valid scenario (shared with the `cascade` crate's tests); each bad-input case below
+/// changes one thing in it.
+const VALID: &str = include_str!("../../cascade/tests/data/small.toml");
 
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     let path = dir.join(name);

@@ -37,6 +37,13 @@ fn headers(
             format!("cannot read the header: {error}"),
         )
     })?;
+    if headers.is_empty() {
+        return Err(data_error(
+            file,
+            1,
+            "the file is empty; expected a header line naming its columns (after any `#` comment lines)",
+        ));
+    }
     Ok(headers.iter().map(str::to_string).collect())
 }
 

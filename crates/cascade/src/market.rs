@@ -596,24 +596,23 @@ pub fn build_market(
         }
     };
 
-    let gas_price_series = match &chain.gas_price_series {
-        Some(series) => {
-            if series.blocks_per_bar == 0 {
-                return c.fail(
-                    "chain.gas_price_series.blocks_per_bar",
-                    "must be at least 1",
-                );
-            }
-            let bars = data::load_price_series(&c.path(&series.file), &series.column)?;
-            let per_bar = series.blocks_per_bar as usize;
-            Some(
-                bars.prices
-                    .iter()
-                    .flat_map(|&gwei| std::iter::repeat_n(gwei, per_bar))
-                    .collect(),
-            )
+    // The chain's one gas price series: keepers and the block-space base fee both read it.
+    let gas_price_series = match &chain.gas_price {
+        Some(GasPriceConfig::Series {
+            file,
+            column,
+            blocks_per_bar,
+        }) => {
+            let bars = load_replay(
+                c,
+                "chain.gas_price.blocks_per_bar",
+                file,
+                column,
+                *blocks_per_bar,
+            )?;
+            Some(interpolate(&bars.prices, *blocks_per_bar, 1.0))
         }
-        None => None,
+        _ => None,
     };
 
     Ok(Market {
@@ -773,10 +772,13 @@ fn build_path(
             column,
             blocks_per_bar,
         } => {
-            if blocks_per_bar == 0 {
-                return c.fail(path_field("blocks_per_bar"), "must be at least 1");
-            }
-            let series = data::load_price_series(&c.path(&file), &column)?;
+            let series = load_replay(
+                c,
+                &path_field("blocks_per_bar"),
+                &file,
+                &column,
+                blocks_per_bar,
+            )?;
             let scale = match asset.initial_price {
                 Some(price) => c.positive(&field("initial_price"), price)? / series.prices[0],
                 None => 1.0,
@@ -856,6 +858,24 @@ fn build_pegged_path(
             recovery_blocks: pegged.recovery_blocks,
         },
     })
+}
+
+/// A replayed CSV's bars (a price path or the gas price), after checking `blocks_per_bar` (whose
+/// field path `blocks_field` names).
+fn load_replay(
+    c: &Checker,
+    blocks_field: &str,
+    file: &str,
+    column: &str,
+    blocks_per_bar: u64,
+) -> Result<data::PriceSeries, ScenarioError> {
+    if blocks_per_bar == 0 {
+        return c.fail(
+            blocks_field,
+            "is 0; it must be at least 1 (50: 10-minute bars of 12 s blocks)",
+        );
+    }
+    data::load_price_series(&c.path(file), column)
 }
 
 /// One price per block from one price per bar: linear between bars, `blocks_per_bar` blocks a bar.
@@ -1420,11 +1440,28 @@ fn generator_model(
     })
 }
 
+/// Fields a scenario no longer has, and what to write instead (added to the parser's "unknown
+/// field" message).
+const REPLACED_FIELDS: &[(&str, &str)] = &[(
+    "gas_price_series",
+    "`[chain] gas_price_series` is now `gas_price = { kind = \"series\", file = \"...\", \
+     column = \"p60_gwei\", blocks_per_bar = 50 }` (one gas price series, linear between bars, \
+     read by keepers and by the block-space base fee)",
+)];
+
 /// Parses scenario text. `file` names it in messages.
 pub fn parse_scenario(text: &str, file: &Path) -> Result<Scenario, ScenarioError> {
-    toml::from_str(text).map_err(|error| ScenarioError::Parse {
-        file: file.to_path_buf(),
-        message: error.to_string().trim_end().to_string(),
+    toml::from_str(text).map_err(|error| {
+        let mut message = error.to_string().trim_end().to_string();
+        for (field, instead) in REPLACED_FIELDS {
+            if message.contains(&format!("unknown field `{field}`")) {
+                message.push_str(&format!("\n{instead}"));
+            }
+        }
+        ScenarioError::Parse {
+            file: file.to_path_buf(),
+            message,
+        }
     })
 }
 
@@ -2196,9 +2233,10 @@ fn build_block_space(
     c: &Checker,
     chain: &ChainConfig,
 ) -> Result<Option<BlockSpaceModel>, ScenarioError> {
+    let congestion = matches!(chain.gas_price, Some(GasPriceConfig::Congestion { .. }));
     let Some(limit) = chain.block_gas_limit else {
         for (name, set) in [
-            ("gas_price", chain.gas_price.is_some()),
+            ("gas_price", congestion),
             (
                 "background_gas_fraction",
                 chain.background_gas_fraction.is_some(),
@@ -2217,7 +2255,10 @@ fn build_block_space(
     };
     c.positive("chain.block_gas_limit", limit)?;
     let gas_price = match &chain.gas_price {
-        None | Some(GasPriceConfig::Constant) => GasPriceModel::Constant,
+        // The chain's gas price (constant or its one series, `ChainModel::gas_price_gwei_at`).
+        None | Some(GasPriceConfig::Constant) | Some(GasPriceConfig::Series { .. }) => {
+            GasPriceModel::Exogenous
+        }
         Some(GasPriceConfig::Congestion {
             target_fullness,
             max_change,
@@ -2240,14 +2281,6 @@ fn build_block_space(
                     true,
                 )?,
                 min_gwei: c.non_negative("chain.gas_price.min_gwei", min_gwei.unwrap_or(1.0))?,
-            }
-        }
-        Some(GasPriceConfig::Series { file, column }) => {
-            let column = column.clone().unwrap_or_else(|| "p60_gwei".to_string());
-            let series = data::load_price_series(&c.path(file), &column)?;
-            GasPriceModel::Series {
-                gwei: series.prices,
-                seconds_per_bar: series.interval_seconds as f64,
             }
         }
     };

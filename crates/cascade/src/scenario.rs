@@ -239,7 +239,9 @@ pub struct ChainConfig {
     /// transactions compete for what ordinary traffic leaves. Absent: unlimited blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_gas_limit: Option<f64>,
-    /// How the base fee moves (needs `block_gas_limit`; default `constant`).
+    /// How the gas price moves (default `constant`: `gas_price_gwei` every block). `series` replays
+    /// a CSV for keepers' gas and, with block space, the base fee; `congestion` needs
+    /// `block_gas_limit`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gas_price: Option<GasPriceConfig>,
     /// Share of each block ordinary traffic takes first (default 0.5, the EIP-1559 target).
@@ -251,39 +253,20 @@ pub struct ChainConfig {
     /// Priority fee (gwei) a borrower at full stress bids (default 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub borrower_tip_gwei: Option<f64>,
-    /// A gas price per bar from a CSV (replaces `gas_price_gwei` block by block); absent: the
-    /// constant `gas_price_gwei`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gas_price_series: Option<GasPriceSeriesConfig>,
-}
-
-/// Gas prices replayed from a CSV with a `time` column (UTC, constant interval) and a gwei column,
-/// each bar's price held for `blocks_per_bar` blocks. The path is relative to the scenario file's
-/// folder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GasPriceSeriesConfig {
-    pub file: String,
-    /// The column of gwei (default `p60_gwei`: the price that got 60% of a bar's transactions in).
-    #[serde(default = "default_gas_column")]
-    pub column: String,
-    /// Blocks per bar (default 50: 10-minute bars of 12 s blocks).
-    #[serde(default = "default_blocks_per_bar")]
-    pub blocks_per_bar: u64,
 }
 
 fn default_gas_column() -> String {
     "p60_gwei".to_string()
 }
 
-/// The base fee model of `[chain]` (docs/agents.md).
+/// How `[chain]`'s gas price moves (docs/agents.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum GasPriceConfig {
     /// `gas_price_gwei` every block.
     Constant,
-    /// EIP-1559: base fee times `1 + max_change * (used - target) / target` per block, starting at
-    /// `gas_price_gwei`.
+    /// EIP-1559 (needs `block_gas_limit`): base fee times `1 + max_change * (used - target) /
+    /// target` per block, starting at `gas_price_gwei`.
     Congestion {
         /// Target fullness (default 0.5).
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -295,13 +278,19 @@ pub enum GasPriceConfig {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         min_gwei: Option<f64>,
     },
-    /// A gas CSV (`time` and gwei columns, evenly spaced bars, as in shared/reference/prices),
-    /// interpolated at each block's time.
+    /// The chain's gas price replayed from a CSV (a `time` column in UTC at a constant interval and
+    /// a gwei column, as in shared/reference/prices), `blocks_per_bar` blocks a bar and linear
+    /// between bars, like a price `replay`; the last bar holds after the end. It replaces
+    /// `gas_price_gwei`: keepers' gas cost and `max_gas_price_gwei`, and the base fee when
+    /// `block_gas_limit` is set. The path is relative to the scenario file's folder.
     Series {
         file: String,
-        /// Column (default `p60_gwei`).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        column: Option<String>,
+        /// The column of gwei (default `p60_gwei`: the price that got 60% of a bar's transactions in).
+        #[serde(default = "default_gas_column")]
+        column: String,
+        /// Blocks per bar (default 50: 10-minute bars of 12 s blocks).
+        #[serde(default = "default_blocks_per_bar")]
+        blocks_per_bar: u64,
     },
 }
 
@@ -312,7 +301,6 @@ impl Default for ChainConfig {
             liquidation_gas: 400_000.0,
             gas_token: None,
             gas_token_price_usd: Some(3000.0),
-            gas_price_series: None,
             block_gas_limit: None,
             gas_price: None,
             background_gas_fraction: None,
@@ -1252,8 +1240,9 @@ pub struct KeeperConfig {
     pub max_liquidations_per_block: u32,
     /// Debt the keeper can repay per block (USD).
     pub capital_usd_per_block: f64,
-    /// Highest gas price (gwei) the keeper bids; in blocks whose gas price (`chain`) is higher its
-    /// transactions are not included. Absent: always included.
+    /// Highest gas price (gwei) the keeper bids; in blocks whose gas price (`chain`: with block space
+    /// the block's base fee, congestion included) is higher its transactions are not included.
+    /// Absent: always included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_gas_price_gwei: Option<f64>,
     /// Blocks between an account becoming liquidatable and this keeper acting (default 0).

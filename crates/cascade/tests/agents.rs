@@ -318,12 +318,13 @@ fn test_gas_series_replays_black_thursday_gas() {
     let (mut scenario, mut origin) = scenario();
     scenario.chain.gas_price = Some(GasPriceConfig::Series {
         file: "gas_gwei_10min_2020-03-12.csv".to_string(),
-        column: None,
+        column: "p60_gwei".to_string(),
+        blocks_per_bar: 50,
     });
     origin.base_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let simulation = run(&scenario, &origin);
     let records = simulation.chain_records();
-    // p60 of the first two bars: 6.925 then 6.000 gwei; a 12-s block is 1/50 of a bar.
+    // p60 of the first two bars: 6.925 then 6.000 gwei; a block is 1/50 of a bar.
     assert!((records[0].base_fee_gwei - 6.925).abs() < 1e-9);
     assert!((records[25].base_fee_gwei - (6.925 * 0.5 + 6.0 * 0.5)).abs() < 1e-9);
     assert!((records[50].base_fee_gwei - 6.0).abs() < 1e-9);
@@ -335,4 +336,54 @@ fn test_gas_series_replays_black_thursday_gas() {
         events.iter().map(|e| e.gas_usd).sum::<f64>() / events.len() as f64
     };
     assert!(gas_per_liquidation(&simulation) < gas_per_liquidation(&constant));
+}
+
+#[test]
+fn test_a_fixed_gas_bid_is_priced_out_by_the_congestion_base_fee() {
+    let (mut scenario, origin) = scenario();
+    // The base fee of the blocks that liquidate, without any bid limit: the EIP-1559 price moves
+    // away from `gas_price_gwei` (30) as the cascade fills blocks and the quiet chain empties them.
+    let free = run(&scenario, &origin);
+    let fee_of = |s: &Simulation, block: u64| {
+        s.chain_records()
+            .iter()
+            .find(|r| r.block == block)
+            .map(|r| r.base_fee_gwei)
+            .unwrap()
+    };
+    let fees: Vec<f64> = free
+        .events()
+        .iter()
+        .map(|e| fee_of(&free, e.block))
+        .collect();
+    let (low, high) = fees
+        .iter()
+        .fold((f64::INFINITY, 0.0_f64), |(l, h), &f| (l.min(f), h.max(f)));
+    let cap = 0.5 * (low + high);
+    let above = fees.iter().filter(|&&f| f > cap).count();
+    eprintln!(
+        "liquidating blocks' base fee {low}..{high} gwei; {above} of {} above {cap}",
+        fees.len()
+    );
+    assert!(above > 0 && above < fees.len(), "{fees:?}");
+
+    // The fast searcher bids at most halfway between the lowest and highest of those fees: it must
+    // sit out every block whose base fee is above its bid, whatever `gas_price_gwei` says.
+    scenario.keepers[0].max_gas_price_gwei = Some(cap);
+    let capped = run(&scenario, &origin);
+    let name = &scenario.keepers[0].name;
+    let mut taken = 0;
+    for event in capped.events().iter().filter(|e| &e.keeper == name) {
+        let fee = fee_of(&capped, event.block);
+        assert!(
+            fee <= cap,
+            "block {}: base fee {fee} above the bid {cap}",
+            event.block
+        );
+        taken += 1;
+    }
+    assert!(
+        taken > 0,
+        "the capped keeper still liquidates in cheaper blocks"
+    );
 }

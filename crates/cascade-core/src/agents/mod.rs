@@ -1,10 +1,10 @@
 //! Behavioural agents and the chain's block space (SPEC 1.7 and 1.8): the models read from a
 //! scenario and the pure formulas the engine's agent phase (`engine::agents`) applies.
 //!
-//! - **Block space** ([`BlockSpaceModel`]): a gas limit per block, a base fee that is constant,
-//!   follows EIP-1559 congestion pricing or replays a gas series, ordinary traffic that takes its
-//!   share first, borrower transactions that bid a small tip, and liquidation transactions that
-//!   outbid them.
+//! - **Block space** ([`BlockSpaceModel`]): a gas limit per block, a base fee that is the chain's
+//!   gas price (constant or its replayed series, `ChainModel::gas_price_gwei_at`) or follows EIP-1559
+//!   congestion pricing, ordinary traffic that takes its share first, borrower transactions that bid
+//!   a small tip, and liquidation transactions that outbid them.
 //! - **Keepers** ([`KeeperBehaviour`]): latency, gas bidding against each other, selling at once or
 //!   holding part of the seized collateral, an inventory limit.
 //! - **Borrowers** ([`BorrowerModel`]): near liquidation, top up, repay or panic-close with a
@@ -17,8 +17,9 @@
 /// How the base fee (gwei per gas) moves from block to block.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GasPriceModel {
-    /// `ChainModel::gas_price_gwei` every block.
-    Constant,
+    /// The chain's gas price, which the block's use does not move: `ChainModel::gas_price_gwei_at`
+    /// (the constant `gas_price_gwei`, or the chain's one replayed series, interpolated per block).
+    Exogenous,
     /// EIP-1559: `base' = base * (1 + max_change * (used - target) / target)`, with
     /// `target = target_fullness * block_gas_limit`, floored at `min_gwei`; starts at
     /// `ChainModel::gas_price_gwei`.
@@ -27,15 +28,9 @@ pub enum GasPriceModel {
         max_change: f64,
         min_gwei: f64,
     },
-    /// A replayed series, gwei per bar of `seconds_per_bar`, linearly interpolated at each block's
-    /// time; held at the last bar after the end.
-    Series {
-        gwei: Vec<f64>,
-        seconds_per_bar: f64,
-    },
 }
 
-/// The chain's block space. `None` in [`AgentsModel`]: unlimited blocks at a constant gas price.
+/// The chain's block space. `None` in [`AgentsModel`]: unlimited blocks at the chain's gas price.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlockSpaceModel {
     pub block_gas_limit: f64,
@@ -53,7 +48,7 @@ impl BlockSpaceModel {
     /// The base fee of the next block given this one's base fee and the gas it used.
     pub fn next_base_fee(&self, base_fee_gwei: f64, gas_used: f64) -> f64 {
         match &self.gas_price {
-            GasPriceModel::Constant | GasPriceModel::Series { .. } => base_fee_gwei,
+            GasPriceModel::Exogenous => base_fee_gwei,
             GasPriceModel::Congestion {
                 target_fullness,
                 max_change,
@@ -64,24 +59,6 @@ impl BlockSpaceModel {
                 (base_fee_gwei * (1.0 + change.clamp(-*max_change, *max_change))).max(*min_gwei)
             }
         }
-    }
-
-    /// The series' gas price at `seconds` since the start (for `Series`), or `None`.
-    pub fn series_price(&self, seconds: f64) -> Option<f64> {
-        let GasPriceModel::Series {
-            gwei,
-            seconds_per_bar,
-        } = &self.gas_price
-        else {
-            return None;
-        };
-        let position = (seconds / seconds_per_bar).max(0.0);
-        let index = position.floor() as usize;
-        if index + 1 >= gwei.len() {
-            return gwei.last().copied();
-        }
-        let weight = position - index as f64;
-        Some(gwei[index] * (1.0 - weight) + gwei[index + 1] * weight)
     }
 }
 
@@ -282,16 +259,6 @@ mod tests {
         assert!((model.next_base_fee(100.0, 30e6) - 112.5).abs() < 1e-9);
         assert!((model.next_base_fee(100.0, 15e6) - 100.0).abs() < 1e-9);
         assert!((model.next_base_fee(100.0, 0.0) - 87.5).abs() < 1e-9);
-    }
-
-    #[test]
-    fn test_series_interpolates_between_bars() {
-        let model = space(GasPriceModel::Series {
-            gwei: vec![10.0, 30.0],
-            seconds_per_bar: 600.0,
-        });
-        assert_eq!(model.series_price(300.0), Some(20.0));
-        assert_eq!(model.series_price(6000.0), Some(30.0));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use rand::Rng;
 
-use crate::agents::{AgentsModel, BorrowerAction, BorrowerModel, KeeperSale};
+use crate::agents::{AgentsModel, BorrowerAction, BorrowerModel, GasPriceModel, KeeperSale};
 use crate::ids::AccountId;
 use crate::report::EventKind;
 use crate::rng::{stream_rng, SimRng, Stream};
@@ -230,13 +230,14 @@ impl Simulation {
         if !self.agents.active {
             return;
         }
-        let seconds = block as f64 * self.market.chain.block_time_seconds;
+        let chain_gas_price = self.market.chain.gas_price_gwei_at(block);
         let runtime = &mut self.agents;
         let Some(space) = &runtime.model.block_space else {
             return;
         };
-        if let Some(price) = space.series_price(seconds) {
-            runtime.base_fee_gwei = price;
+        if space.gas_price == GasPriceModel::Exogenous {
+            // The chain's one gas price (constant or its series): the same value keepers read.
+            runtime.base_fee_gwei = chain_gas_price;
         }
         let background = space.block_gas_limit * space.background_gas_fraction;
         runtime.gas_left = space.block_gas_limit - background;
@@ -279,17 +280,7 @@ impl Simulation {
 
     /// USD of `gas` at this block's base fee plus `tip_gwei`.
     fn gas_usd(&self, gas: f64, tip_gwei: f64) -> f64 {
-        let chain = &self.market.chain;
-        let token_price = match chain.gas_token {
-            Some(asset) => self.reference[asset.index()],
-            None => chain.gas_token_price_usd,
-        };
-        (self.agents.base_fee_gwei + tip_gwei) * 1e-9 * gas * token_price
-    }
-
-    /// Liquidation gas at this block's base fee (the engine's `gas_cost_usd` with agents).
-    pub(super) fn agent_liquidation_gas_usd(&self) -> f64 {
-        self.gas_usd(self.market.chain.liquidation_gas, 0.0)
+        (self.agents.base_fee_gwei + tip_gwei) * 1e-9 * gas * self.gas_token_price_usd()
     }
 
     /// The borrowers' phase: every account of a protocol with a borrower model whose health factor

@@ -100,18 +100,28 @@ pub struct ChainModel {
     /// The asset gas is paid in (its reference price converts gas to USD); `None`: `gas_token_price_usd`.
     pub gas_token: Option<AssetId>,
     pub gas_token_price_usd: f64,
-    /// Gas price per block (gwei), replacing `gas_price_gwei`; the last value holds after the series
-    /// ends. `None`: `gas_price_gwei` throughout.
+    /// The chain's one gas price series, one value per block (gwei), replacing `gas_price_gwei`:
+    /// a replayed CSV interpolated linearly between its bars like a price replay (`cascade`'s
+    /// `market::interpolate`); the last value holds after the series ends. `None`: `gas_price_gwei`
+    /// throughout. Keepers' gas cost and fixed gas bids read it, and so does the block-space base
+    /// fee (`GasPriceModel::Exogenous`).
     pub gas_price_series: Option<Vec<f64>>,
 }
 
 impl ChainModel {
-    /// The gas price (gwei) of `block`.
+    /// The gas price (gwei) of `block`: the series' value, or `gas_price_gwei` without one.
     pub fn gas_price_gwei_at(&self, block: u64) -> f64 {
         match &self.gas_price_series {
             Some(series) if !series.is_empty() => series[(block as usize).min(series.len() - 1)],
             _ => self.gas_price_gwei,
         }
+    }
+
+    /// The first block from which the gas price is constant (the series' last block, or 0).
+    pub fn gas_price_settled_from(&self) -> u64 {
+        self.gas_price_series
+            .as_ref()
+            .map_or(0, |series| series.len().saturating_sub(1) as u64)
     }
 }
 
@@ -171,13 +181,16 @@ impl Market {
         primary_asset_of(&paths, self.settings.max_blocks)
     }
 
-    /// The first block from which every exogenous path is constant.
+    /// The first block from which every exogenous path is constant: the assets' prices and the
+    /// chain's gas price (a run does not settle while a gas series can still let keepers back in or
+    /// make a liquidation pay).
     pub fn paths_settled_from(&self) -> u64 {
         self.assets
             .iter()
             .map(|asset| asset.path.settled_from_block())
             .max()
             .unwrap_or(0)
+            .max(self.chain.gas_price_settled_from())
     }
 }
 
@@ -657,16 +670,32 @@ impl Simulation {
         protocol_prices(oracle_of_asset, &self.oracle_values, &self.reference)
     }
 
-    fn gas_cost_usd(&self, block: u64) -> f64 {
+    /// The gas price (gwei) of `block`: with block space, the block's base fee (the chain's gas
+    /// price, or EIP-1559's congestion price); otherwise the chain's gas price. Keepers pay it and
+    /// their fixed bids (`max_gas_price_gwei`) must reach it.
+    fn block_gas_price_gwei(&self, block: u64) -> f64 {
         if self.agents.active && self.market.agents.block_space.is_some() {
-            return self.agent_liquidation_gas_usd();
+            self.agents.base_fee_gwei
+        } else {
+            self.market.chain.gas_price_gwei_at(block)
         }
+    }
+
+    /// USD of one liquidation's gas in `block`.
+    fn gas_cost_usd(&self, block: u64) -> f64 {
+        self.block_gas_price_gwei(block)
+            * 1e-9
+            * self.market.chain.liquidation_gas
+            * self.gas_token_price_usd()
+    }
+
+    /// USD of one unit of the gas token now.
+    fn gas_token_price_usd(&self) -> f64 {
         let chain = &self.market.chain;
-        let token_price = match chain.gas_token {
+        match chain.gas_token {
             Some(asset) => self.reference[asset.index()],
             None => chain.gas_token_price_usd,
-        };
-        chain.gas_price_gwei_at(block) * 1e-9 * chain.liquidation_gas * token_price
+        }
     }
 
     /// Every protocol's breakers see what its oracles show this block.
@@ -694,7 +723,7 @@ impl Simulation {
         let gas_usd = self.gas_cost_usd(block);
         let mut budget = KeeperBudget::new(&self.market.keepers);
         // Keepers whose gas bid is below the block's gas price are not included this block.
-        let gas_price = self.market.chain.gas_price_gwei_at(block);
+        let gas_price = self.block_gas_price_gwei(block);
         for (keeper, calls) in self.market.keepers.iter().zip(&mut budget.calls_left) {
             if keeper.max_gas_price_gwei.is_some_and(|cap| cap < gas_price) {
                 *calls = 0;
