@@ -31,7 +31,7 @@
 //! relative.
 
 use crate::engine::{primary_asset_of, read_source, Market, SummaryParts};
-use crate::ids::AssetId;
+use crate::ids::{AccountId, AssetId};
 use crate::lending::{AaveRules, LendingProtocol, RiskParams};
 use crate::oracle::OracleState;
 use crate::price_path::ReferencePath;
@@ -146,9 +146,11 @@ impl SortedBook {
                 "it needs liquidations that close the whole debt (close_factor = \"full\")".into(),
             );
         }
-        let (collateral_asset, debt_asset) = single_pair(protocol)?;
+        // One pass over the protocol's rows checks the pair and measures the book.
+        let scan = scan_book(protocol)?;
+        let (collateral_asset, debt_asset) = scan.pair;
         let params = protocol.risk_params[collateral_asset.index()]
-            .expect("single_pair returns a listed collateral");
+            .expect("scan_book returns a listed collateral");
         let capacity: u64 = market
             .keepers
             .iter()
@@ -161,26 +163,16 @@ impl SortedBook {
             ));
         }
 
-        let (c, d) = (collateral_asset.index(), debt_asset.index());
         let threshold = params.liquidation_threshold;
-        let mut entries: Vec<(f64, f64)> = Vec::with_capacity(protocol.n_accounts());
-        let mut stranded_debt = 0.0;
-        for account in 0..protocol.n_accounts() {
-            let account = crate::ids::AccountId(account as u32);
-            let (collateral, debt) = (
-                protocol.collateral_row(account)[c],
-                protocol.debt_row(account)[d],
-            );
-            if debt <= 0.0 {
-                continue;
-            }
-            if collateral <= 0.0 {
-                stranded_debt += debt;
-                continue;
-            }
-            entries.push((collateral, debt));
-        }
-        let accounts = sort_by_key(entries, |&(c, d)| c * threshold / d);
+        let rows = BookRows {
+            protocol,
+            collateral: collateral_asset.index(),
+            debt: debt_asset.index(),
+        };
+        let accounts = bucket_sort(&rows, scan.n_entries, scan.key_bits, |&(c, d)| {
+            c * threshold / d
+        });
+        let stranded_debt = scan.stranded_debt;
         let mut prefix_collateral = Vec::with_capacity(accounts.len() / PREFIX_CHUNK + 2);
         let mut prefix_debt = Vec::with_capacity(accounts.len() / PREFIX_CHUNK + 2);
         let mut sums = (CompensatedSum::default(), CompensatedSum::default());
@@ -311,7 +303,20 @@ fn frontier(from: usize, len: usize, holds: impl Fn(usize) -> bool) -> usize {
     high
 }
 
-fn single_pair(protocol: &LendingProtocol) -> Result<(AssetId, AssetId), NotApplicable> {
+/// What one pass over a protocol's rows finds: the book's one (collateral, debt) pair, how many
+/// accounts hold both (the entries to sort) and the range of their keys' bit patterns, and the
+/// debt of accounts with no collateral.
+struct BookScan {
+    pair: (AssetId, AssetId),
+    n_entries: usize,
+    key_bits: (u64, u64),
+    stranded_debt: f64,
+}
+
+/// Checks that every account holding both collateral and debt holds one asset of each, the same
+/// pair for all, with a listed collateral (else says which account or why not), and measures the
+/// book, in one pass over the rows.
+fn scan_book(protocol: &LendingProtocol) -> Result<BookScan, NotApplicable> {
     // The one asset with a positive amount in a row: Ok(None) for none, Err for several.
     fn only(row: &[f64]) -> Result<Option<usize>, ()> {
         let mut found = None;
@@ -326,8 +331,31 @@ fn single_pair(protocol: &LendingProtocol) -> Result<(AssetId, AssetId), NotAppl
         Ok(found)
     }
     let mut pair: Option<(usize, usize)> = None;
-    for account in 0..protocol.n_accounts() {
-        let account = crate::ids::AccountId(account as u32);
+    let mut threshold = 0.0;
+    let mut n_entries = 0;
+    let (mut low, mut high) = (u64::MAX, 0);
+    let mut stranded_debt = 0.0;
+    // An account's part in the book once the pair is known: an entry (counted, its key measured),
+    // debt without collateral, or nothing.
+    let mut take = |account: AccountId, (c, d): (usize, usize), threshold: f64| {
+        let (collateral, debt) = (
+            protocol.collateral_row(account)[c],
+            protocol.debt_row(account)[d],
+        );
+        if debt <= 0.0 {
+            return;
+        }
+        if collateral <= 0.0 {
+            stranded_debt += debt;
+            return;
+        }
+        n_entries += 1;
+        let bits = (collateral * threshold / debt).to_bits();
+        low = low.min(bits);
+        high = high.max(bits);
+    };
+    for index in 0..protocol.n_accounts() {
+        let account = AccountId(index as u32);
         let several = || {
             NotApplicable(format!(
                 "account {} holds several collateral or debt assets",
@@ -336,27 +364,38 @@ fn single_pair(protocol: &LendingProtocol) -> Result<(AssetId, AssetId), NotAppl
         };
         let held = only(protocol.collateral_row(account)).map_err(|()| several())?;
         let owed = only(protocol.debt_row(account)).map_err(|()| several())?;
-        let (Some(c), Some(d)) = (held, owed) else {
-            continue;
-        };
-        if pair == Some((c, d)) {
-            continue;
+        if let (Some(c), Some(d)) = (held, owed) {
+            if pair != Some((c, d)) {
+                let Some(params) = protocol.risk_params[c] else {
+                    return Err(NotApplicable(format!(
+                        "account {} holds collateral that is not listed",
+                        protocol.label(account)
+                    )));
+                };
+                if pair.is_some() {
+                    return Err(NotApplicable(
+                        "accounts use different collateral/debt pairs".into(),
+                    ));
+                }
+                pair = Some((c, d));
+                threshold = params.liquidation_threshold;
+                // Accounts before the first with both hold no entry, but may owe stranded debt.
+                for earlier in 0..index {
+                    take(AccountId(earlier as u32), (c, d), threshold);
+                }
+            }
         }
-        if protocol.risk_params[c].is_none() {
-            return Err(NotApplicable(format!(
-                "account {} holds collateral that is not listed",
-                protocol.label(account)
-            )));
+        if let Some(pair) = pair {
+            take(account, pair, threshold);
         }
-        if pair.is_some() {
-            return Err(NotApplicable(
-                "accounts use different collateral/debt pairs".into(),
-            ));
-        }
-        pair = Some((c, d));
     }
     match pair {
-        Some((c, d)) if c != d => Ok((AssetId(c as u16), AssetId(d as u16))),
+        Some((c, d)) if c != d => Ok(BookScan {
+            pair: (AssetId(c as u16), AssetId(d as u16)),
+            n_entries,
+            key_bits: (low, high),
+            stranded_debt,
+        }),
         Some(_) => Err(NotApplicable(
             "accounts borrow the asset they deposit".into(),
         )),
@@ -366,52 +405,136 @@ fn single_pair(protocol: &LendingProtocol) -> Result<(AssetId, AssetId), NotAppl
     }
 }
 
+/// Entries to sort, produced in the same order each time they are visited.
+trait Entries<T> {
+    fn each(&self, visit: impl FnMut(T));
+}
+
+impl<T: Copy> Entries<T> for [T] {
+    fn each(&self, visit: impl FnMut(T)) {
+        self.iter().copied().for_each(visit);
+    }
+}
+
+/// A protocol's (collateral, debt) of asset pair `(collateral, debt)` for every account holding
+/// both, read straight from its dense rows, in account order.
+struct BookRows<'a> {
+    protocol: &'a LendingProtocol,
+    collateral: usize,
+    debt: usize,
+}
+
+impl Entries<(f64, f64)> for BookRows<'_> {
+    fn each(&self, mut visit: impl FnMut((f64, f64))) {
+        let n_assets = self.protocol.n_assets;
+        let (collateral_rows, debt_rows) = self.protocol.dense_rows();
+        for (collateral_row, debt_row) in collateral_rows
+            .chunks_exact(n_assets)
+            .zip(debt_rows.chunks_exact(n_assets))
+        {
+            let (collateral, debt) = (collateral_row[self.collateral], debt_row[self.debt]);
+            if debt <= 0.0 || collateral <= 0.0 {
+                continue;
+            }
+            visit((collateral, debt));
+        }
+    }
+}
+
 /// Accounts per stored prefix sum.
 const PREFIX_CHUNK: usize = 64;
 
-/// Sorts `entries` ascending by `key` (non-negative, not NaN; recomputed, not stored, so the sort
-/// moves 16-byte entries). A bucket sort whose bucket is a monotone function of the key's bit
-/// pattern (for non-negative floats the bits order like the values, and spread roughly like their
-/// logarithm, which suits log-normal books): two linear passes, then a comparison sort inside each
-/// small bucket. Entries with equal keys keep no particular order (their accounts are liquidated in
-/// the same block either way).
-fn sort_by_key<T: Copy + Default>(entries: Vec<T>, key: impl Fn(&T) -> f64) -> Vec<T> {
-    let n = entries.len();
+/// The `n` entries of `source` sorted ascending by `key` (non-negative, not NaN; recomputed, not
+/// stored, so the sort moves the entries themselves), given the range `key_bits` of the keys' bit
+/// patterns. A bucket sort whose bucket is a monotone function of the key's bit pattern (for
+/// non-negative floats the bits order like the values, and spread roughly like their logarithm,
+/// which suits log-normal books), then a comparison sort inside each small bucket. Entries with
+/// equal keys keep no particular order (their accounts are liquidated in the same block either
+/// way), but the order is a function of the input: the same entries in the same order always sort
+/// the same way.
+///
+/// The buckets are filled in two scatters: first from `source` (visited twice, for the counts and
+/// for the scatter) into about a thousand coarse buckets (runs of consecutive fine ones), which
+/// writes a thousand sequential streams into the one array the sort allocates, then each coarse
+/// bucket, through a buffer small enough to stay in cache, into its fine buckets. Each scatter is
+/// stable, so every fine bucket receives its entries in input order, exactly as one scatter
+/// straight into the fine buckets would give them (which missed the cache and the TLB on almost
+/// every entry of a large book).
+fn bucket_sort<T: Copy + Default, S: Entries<T> + ?Sized>(
+    source: &S,
+    n: usize,
+    (low, high): (u64, u64),
+    key: impl Fn(&T) -> f64,
+) -> Vec<T> {
     let by_key = |a: &T, b: &T| key(a).total_cmp(&key(b));
     if n < 1024 {
-        let mut entries = entries;
+        let mut entries = Vec::with_capacity(n);
+        source.each(|entry| entries.push(entry));
         entries.sort_unstable_by(by_key);
         return entries;
     }
-    let (low, high) = entries.iter().fold((u64::MAX, 0), |(low, high), entry| {
-        let bits = key(entry).to_bits();
-        (low.min(bits), high.max(bits))
-    });
     let n_buckets = n / 8;
     // u64 -> f64 conversion, a positive scale and truncation are all monotone, so the bucket never
     // decreases as the key grows (a u128 division per entry costs more than the rest of the pass).
     let scale = n_buckets as f64 / ((high - low) as f64 + 1.0);
     let bucket =
         |entry: &T| (((key(entry).to_bits() - low) as f64 * scale) as usize).min(n_buckets - 1);
-    let mut starts = vec![0usize; n_buckets + 1];
-    for entry in &entries {
-        starts[bucket(entry) + 1] += 1;
+    // Coarse bucket `g` holds the fine buckets `g << shift ..(g + 1) << shift`.
+    let mut shift = 0;
+    while (n_buckets - 1) >> shift >= COARSE_BUCKETS {
+        shift += 1;
     }
-    for index in 1..starts.len() {
-        starts[index] += starts[index - 1];
+    let n_coarse = ((n_buckets - 1) >> shift) + 1;
+    let mut coarse_starts = vec![0usize; n_coarse + 1];
+    source.each(|entry| coarse_starts[(bucket(&entry) >> shift) + 1] += 1);
+    for index in 1..coarse_starts.len() {
+        coarse_starts[index] += coarse_starts[index - 1];
     }
-    let mut next = starts.clone();
+    assert_eq!(coarse_starts[n_coarse], n, "the source holds n entries");
+    let mut next = coarse_starts.clone();
     let mut sorted = vec![T::default(); n];
-    for entry in entries {
-        let slot = &mut next[bucket(&entry)];
+    source.each(|entry| {
+        let slot = &mut next[bucket(&entry) >> shift];
         sorted[*slot] = entry;
         *slot += 1;
-    }
-    for window in starts.windows(2) {
-        sorted[window[0]..window[1]].sort_unstable_by(by_key);
+    });
+    // Each coarse bucket into its fine buckets (in `buffer`), each fine bucket sorted, and back.
+    let mut fine_starts = vec![0usize; (1 << shift) + 1];
+    let mut fine_next = vec![0usize; 1 << shift];
+    let mut buffer: Vec<T> = Vec::new();
+    for (group, range) in coarse_starts.windows(2).enumerate() {
+        let staged = &mut sorted[range[0]..range[1]];
+        if staged.len() < 2 {
+            continue;
+        }
+        let first = group << shift;
+        fine_starts.fill(0);
+        for entry in staged.iter() {
+            fine_starts[bucket(entry) - first + 1] += 1;
+        }
+        for index in 1..fine_starts.len() {
+            fine_starts[index] += fine_starts[index - 1];
+        }
+        fine_next.copy_from_slice(&fine_starts[..1 << shift]);
+        buffer.clear();
+        buffer.resize(staged.len(), T::default());
+        for entry in staged.iter() {
+            let slot = &mut fine_next[bucket(entry) - first];
+            buffer[*slot] = *entry;
+            *slot += 1;
+        }
+        for window in fine_starts.windows(2) {
+            if window[1] - window[0] > 1 {
+                buffer[window[0]..window[1]].sort_unstable_by(by_key);
+            }
+        }
+        staged.copy_from_slice(&buffer);
     }
     sorted
 }
+
+/// About how many coarse buckets [`sort_by_key`] scatters into first.
+const COARSE_BUCKETS: usize = 1024;
 
 /// What a fast-path run adds to the engine's [`Summary`].
 #[derive(Debug, Clone, PartialEq)]
@@ -718,6 +841,58 @@ fn paths_settled_from(paths: &[&ReferencePath]) -> u64 {
 mod tests {
     use super::*;
 
+    /// The earlier bucket sort, one scatter straight into the fine buckets: the reference whose
+    /// order [`sort_by_key`] must reproduce exactly (ties included).
+    fn sort_by_key_one_scatter<T: Copy + Default>(
+        entries: Vec<T>,
+        key: impl Fn(&T) -> f64,
+    ) -> Vec<T> {
+        let n = entries.len();
+        let by_key = |a: &T, b: &T| key(a).total_cmp(&key(b));
+        if n < 1024 {
+            let mut entries = entries;
+            entries.sort_unstable_by(by_key);
+            return entries;
+        }
+        let (low, high) = entries.iter().fold((u64::MAX, 0), |(low, high), entry| {
+            let bits = key(entry).to_bits();
+            (low.min(bits), high.max(bits))
+        });
+        let n_buckets = n / 8;
+        // u64 -> f64 conversion, a positive scale and truncation are all monotone, so the bucket never
+        // decreases as the key grows (a u128 division per entry costs more than the rest of the pass).
+        let scale = n_buckets as f64 / ((high - low) as f64 + 1.0);
+        let bucket =
+            |entry: &T| (((key(entry).to_bits() - low) as f64 * scale) as usize).min(n_buckets - 1);
+        let mut starts = vec![0usize; n_buckets + 1];
+        for entry in &entries {
+            starts[bucket(entry) + 1] += 1;
+        }
+        for index in 1..starts.len() {
+            starts[index] += starts[index - 1];
+        }
+        let mut next = starts.clone();
+        let mut sorted = vec![T::default(); n];
+        for entry in entries {
+            let slot = &mut next[bucket(&entry)];
+            sorted[*slot] = entry;
+            *slot += 1;
+        }
+        for window in starts.windows(2) {
+            sorted[window[0]..window[1]].sort_unstable_by(by_key);
+        }
+        sorted
+    }
+
+    /// [`bucket_sort`] of a vector.
+    fn sort_by_key<T: Copy + Default>(entries: Vec<T>, key: impl Fn(&T) -> f64) -> Vec<T> {
+        let key_bits = entries.iter().fold((u64::MAX, 0), |(low, high), entry| {
+            let bits = key(entry).to_bits();
+            (low.min(bits), high.max(bits))
+        });
+        bucket_sort(&entries[..], entries.len(), key_bits, key)
+    }
+
     #[test]
     fn test_frontier_finds_the_end_of_a_true_prefix() {
         // The predicate `i < cut` holds on 0..cut; from `from`, the first index where it fails is
@@ -758,6 +933,34 @@ mod tests {
             let mut ids: Vec<u64> = sorted.iter().map(|e| e.1 as u64).collect();
             ids.sort_unstable();
             assert_eq!(ids, (0..n as u64).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn test_two_scatters_give_the_one_scatter_order_exactly() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for n in [1_000, 5_000, 50_000, 300_000] {
+            // Many ties (keys from few distinct values) among distinct entries, and a wide spread.
+            let entries: Vec<(f64, f64)> = (0..n)
+                .map(|i| {
+                    let key = if i % 3 == 0 {
+                        f64::from(rng.gen_range(0..50u32)) / 8.0
+                    } else {
+                        (rng.gen_range(-5.0..5.0f64)).exp()
+                    };
+                    (key, i as f64)
+                })
+                .collect();
+            let expected = sort_by_key_one_scatter(entries.clone(), |e| e.0);
+            let sorted = sort_by_key(entries, |e| e.0);
+            assert!(
+                expected
+                    .iter()
+                    .zip(&sorted)
+                    .all(|(a, b)| a.0.to_bits() == b.0.to_bits() && a.1 == b.1),
+                "n = {n}"
+            );
         }
     }
 

@@ -200,6 +200,11 @@ impl LendingProtocol {
         self.labels.len()
     }
 
+    /// Every account's collateral row, then every account's debt row, each `n_assets` long.
+    pub(crate) fn dense_rows(&self) -> (&[f64], &[f64]) {
+        (&self.collateral, &self.debt)
+    }
+
     pub fn collateral_row(&self, account: AccountId) -> &[f64] {
         let start = account.index() * self.n_assets;
         &self.collateral[start..start + self.n_assets]
