@@ -31,6 +31,8 @@ pub struct HealthIndex {
     touched: Vec<AccountId>,
     is_touched: Vec<bool>,
     n_indexed: usize,
+    /// The radix sort's second buffer, kept between rebuilds (a fresh one costs its page faults).
+    scratch: Vec<(f64, AccountId)>,
     /// Number of rebuilds so far (for diagnostics and tests).
     pub n_rebuilds: u64,
 }
@@ -44,6 +46,7 @@ impl HealthIndex {
             touched: Vec::new(),
             is_touched: vec![false; protocol.n_accounts()],
             n_indexed: 0,
+            scratch: Vec::new(),
             n_rebuilds: 0,
         };
         index.rebuild(protocol, prices);
@@ -57,6 +60,15 @@ impl HealthIndex {
         // linearly (most recent first) beats a map lookup per account.
         let mut signatures: Vec<(u64, u64)> = Vec::new();
         let mut groups: Vec<Group> = Vec::new();
+        // The previous groups' arrays, refilled (a rebuild mostly keeps the same groups).
+        let mut spare: Vec<Vec<(f64, AccountId)>> = std::mem::take(&mut self.groups)
+            .into_iter()
+            .map(|group| {
+                let mut entries = group.entries;
+                entries.clear();
+                entries
+            })
+            .collect();
         let mut last = usize::MAX;
         let mut n_indexed = 0;
         for account_index in 0..protocol.n_accounts() {
@@ -74,7 +86,7 @@ impl HealthIndex {
                         groups.push(Group {
                             collateral_assets: bits(signature.0),
                             debt_assets: bits(signature.1),
-                            entries: Vec::new(),
+                            entries: spare.pop().unwrap_or_default(),
                         });
                         signatures.len() - 1
                     }
@@ -95,7 +107,7 @@ impl HealthIndex {
             .map(|g| slots[g].take().expect("each group once"))
             .collect();
         for group in &mut self.groups {
-            radsort::sort_by_key(&mut group.entries, |entry| entry.0);
+            radix_sort(&mut group.entries, &mut self.scratch);
         }
         self.snapshot_prices = prices.to_vec();
         for account in self.touched.drain(..) {
@@ -202,4 +214,77 @@ fn masks(protocol: &LendingProtocol, account: AccountId) -> (u64, u64) {
 
 fn bits(mask: u64) -> Vec<usize> {
     (0..64).filter(|bit| mask & (1 << bit) != 0).collect()
+}
+
+/// Sorts `entries` by health factor (in `f64::total_cmp` order), stably: a least-significant-digit
+/// radix sort on the key's bits, a byte per pass, skipping the bytes every key shares, with
+/// `scratch` as its second buffer.
+fn radix_sort(entries: &mut Vec<(f64, AccountId)>, scratch: &mut Vec<(f64, AccountId)>) {
+    // The bits of `total_cmp`'s order as an unsigned integer: flip every bit of a negative number,
+    // only the sign bit of a positive one.
+    let key = |entry: &(f64, AccountId)| {
+        let bits = entry.0.to_bits();
+        bits ^ ((((bits as i64) >> 63) as u64) | (1 << 63))
+    };
+    let mut counts = [[0usize; 256]; 8];
+    for entry in entries.iter() {
+        let k = key(entry);
+        for (digit, count) in counts.iter_mut().enumerate() {
+            count[((k >> (8 * digit)) & 0xff) as usize] += 1;
+        }
+    }
+    let n = entries.len();
+    scratch.clear();
+    scratch.resize(n, (0.0, AccountId(0)));
+    for (digit, count) in counts.iter().enumerate() {
+        if count.iter().any(|&c| c == n) {
+            continue;
+        }
+        let mut next = [0usize; 256];
+        let mut sum = 0;
+        for (slot, &c) in next.iter_mut().zip(count) {
+            *slot = sum;
+            sum += c;
+        }
+        for entry in entries.iter() {
+            let slot = &mut next[((key(entry) >> (8 * digit)) & 0xff) as usize];
+            scratch[*slot] = *entry;
+            *slot += 1;
+        }
+        std::mem::swap(entries, scratch);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_radix_sort_is_a_stable_sort_by_total_order() {
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 11
+        };
+        let mut entries: Vec<(f64, AccountId)> = (0..20_000u32)
+            .map(|i| {
+                let value = match next() % 5 {
+                    0 => (next() % 7) as f64 / 4.0,
+                    1 => -((next() % 1000) as f64) / 3.0,
+                    2 => f64::INFINITY,
+                    _ => (next() as f64 / 1e12).exp2() * 1e-3,
+                };
+                (value, AccountId(i))
+            })
+            .collect();
+        let mut expected = entries.clone();
+        expected.sort_by(|a, b| a.0.total_cmp(&b.0));
+        radix_sort(&mut entries, &mut Vec::new());
+        assert!(entries
+            .iter()
+            .zip(&expected)
+            .all(|(a, b)| a.0.to_bits() == b.0.to_bits() && a.1 == b.1));
+    }
 }

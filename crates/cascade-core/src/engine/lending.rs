@@ -29,7 +29,8 @@ pub(crate) struct LendingRuntime {
     setup: LendingSetup,
     /// Per account (with `chunks`): when it was last liquidated in part.
     chunk_state: Vec<PartialLiquidationState>,
-    /// Per account: when it was last liquidated (Euler's cool-off), seconds.
+    /// Per account: when it was last liquidated (Euler's cool-off), seconds; written and read only
+    /// under a mechanism other than the plain keeper sale (empty otherwise).
     last_liquidated: Vec<Option<u64>>,
     insurance: Option<InsuranceFund>,
     insurance_lowest: f64,
@@ -105,7 +106,11 @@ impl LendingRuntime {
             } else {
                 Vec::new()
             },
-            last_liquidated: vec![None; n_accounts],
+            last_liquidated: if setup.is_plain() {
+                Vec::new()
+            } else {
+                vec![None; n_accounts]
+            },
             insurance: setup
                 .insurance_fund
                 .map(|fund| InsuranceFund::new(fund.initial_usd)),
