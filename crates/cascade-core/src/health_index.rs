@@ -12,6 +12,7 @@
 //! list that is always checked exactly. When the prefixes or the touched list grow past a fraction of
 //! the book, the index is rebuilt at the current prices (O(n log n), rare).
 
+use crate::bucket_sort::bucket_sort_into;
 use crate::ids::AccountId;
 use crate::lending::LendingProtocol;
 
@@ -31,7 +32,7 @@ pub struct HealthIndex {
     touched: Vec<AccountId>,
     is_touched: Vec<bool>,
     n_indexed: usize,
-    /// The radix sort's second buffer, kept between rebuilds (a fresh one costs its page faults).
+    /// The sort's output buffer, kept between rebuilds (a fresh one costs its page faults).
     scratch: Vec<(f64, AccountId)>,
     /// Number of rebuilds so far (for diagnostics and tests).
     pub n_rebuilds: u64,
@@ -107,7 +108,7 @@ impl HealthIndex {
             .map(|g| slots[g].take().expect("each group once"))
             .collect();
         for group in &mut self.groups {
-            radix_sort(&mut group.entries, &mut self.scratch);
+            sort_by_health_factor(&mut group.entries, &mut self.scratch);
         }
         self.snapshot_prices = prices.to_vec();
         for account in self.touched.drain(..) {
@@ -216,43 +217,30 @@ fn bits(mask: u64) -> Vec<usize> {
     (0..64).filter(|bit| mask & (1 << bit) != 0).collect()
 }
 
-/// Sorts `entries` by health factor (in `f64::total_cmp` order), stably: a least-significant-digit
-/// radix sort on the key's bits, a byte per pass, skipping the bytes every key shares, with
-/// `scratch` as its second buffer.
-fn radix_sort(entries: &mut Vec<(f64, AccountId)>, scratch: &mut Vec<(f64, AccountId)>) {
-    // The bits of `total_cmp`'s order as an unsigned integer: flip every bit of a negative number,
-    // only the sign bit of a positive one.
-    let key = |entry: &(f64, AccountId)| {
+/// Sorts `entries` by health factor, with `scratch` as the second buffer. Entries with equal health
+/// factors keep no particular order: the index finds candidates by the sorted keys alone, and
+/// [`HealthIndex::below`] returns them in account order.
+fn sort_by_health_factor(entries: &mut Vec<(f64, AccountId)>, scratch: &mut Vec<(f64, AccountId)>) {
+    // The bucket sort needs keys whose bits order like their values: non-negative, not NaN (a
+    // health factor of an account with debt, at non-negative prices).
+    let (low, high) = entries.iter().fold((u64::MAX, 0), |(low, high), entry| {
         let bits = entry.0.to_bits();
-        bits ^ ((((bits as i64) >> 63) as u64) | (1 << 63))
-    };
-    let mut counts = [[0usize; 256]; 8];
-    for entry in entries.iter() {
-        let k = key(entry);
-        for (digit, count) in counts.iter_mut().enumerate() {
-            count[((k >> (8 * digit)) & 0xff) as usize] += 1;
-        }
+        (low.min(bits), high.max(bits))
+    });
+    if high > f64::INFINITY.to_bits() {
+        entries.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        return;
     }
-    let n = entries.len();
-    scratch.clear();
-    scratch.resize(n, (0.0, AccountId(0)));
-    for (digit, count) in counts.iter().enumerate() {
-        if count.iter().any(|&c| c == n) {
-            continue;
-        }
-        let mut next = [0usize; 256];
-        let mut sum = 0;
-        for (slot, &c) in next.iter_mut().zip(count) {
-            *slot = sum;
-            sum += c;
-        }
-        for entry in entries.iter() {
-            let slot = &mut next[((key(entry) >> (8 * digit)) & 0xff) as usize];
-            scratch[*slot] = *entry;
-            *slot += 1;
-        }
-        std::mem::swap(entries, scratch);
-    }
+    let filler = (0.0, AccountId(0));
+    bucket_sort_into(
+        &entries[..],
+        entries.len(),
+        (low, high),
+        |e| e.0,
+        filler,
+        scratch,
+    );
+    std::mem::swap(entries, scratch);
 }
 
 #[cfg(test)]
@@ -260,7 +248,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn test_radix_sort_is_a_stable_sort_by_total_order() {
+    fn test_sort_by_health_factor_orders_by_total_order() {
         let mut state = 12345u64;
         let mut next = || {
             state = state
@@ -268,23 +256,29 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             state >> 11
         };
-        let mut entries: Vec<(f64, AccountId)> = (0..20_000u32)
-            .map(|i| {
-                let value = match next() % 5 {
-                    0 => (next() % 7) as f64 / 4.0,
-                    1 => -((next() % 1000) as f64) / 3.0,
-                    2 => f64::INFINITY,
-                    _ => (next() as f64 / 1e12).exp2() * 1e-3,
-                };
-                (value, AccountId(i))
-            })
-            .collect();
-        let mut expected = entries.clone();
-        expected.sort_by(|a, b| a.0.total_cmp(&b.0));
-        radix_sort(&mut entries, &mut Vec::new());
-        assert!(entries
-            .iter()
-            .zip(&expected)
-            .all(|(a, b)| a.0.to_bits() == b.0.to_bits() && a.1 == b.1));
+        for negatives in [false, true] {
+            let mut entries: Vec<(f64, AccountId)> = (0..20_000u32)
+                .map(|i| {
+                    let value = match next() % 5 {
+                        0 => (next() % 7) as f64 / 4.0,
+                        1 if negatives => -((next() % 1000) as f64) / 3.0,
+                        2 => f64::INFINITY,
+                        _ => (next() as f64 / 1e12).exp2() * 1e-3,
+                    };
+                    (value, AccountId(i))
+                })
+                .collect();
+            let mut expected: Vec<u64> = entries.iter().map(|e| e.0.to_bits()).collect();
+            expected.sort_by(|a, b| f64::from_bits(*a).total_cmp(&f64::from_bits(*b)));
+            let mut ids: Vec<u32> = entries.iter().map(|e| e.1 .0).collect();
+            sort_by_health_factor(&mut entries, &mut Vec::new());
+            let keys: Vec<u64> = entries.iter().map(|e| e.0.to_bits()).collect();
+            assert_eq!(keys, expected);
+            // A permutation of the entries.
+            let mut sorted_ids: Vec<u32> = entries.iter().map(|e| e.1 .0).collect();
+            sorted_ids.sort_unstable();
+            ids.sort_unstable();
+            assert_eq!(sorted_ids, ids);
+        }
     }
 }
