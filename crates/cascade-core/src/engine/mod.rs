@@ -318,6 +318,8 @@ pub struct Simulation {
     quiet_liquidation_inputs: Option<(LiquidationInputs, u32)>,
     /// The agents' state (inactive without `Market::agents`).
     agents: AgentRuntime,
+    /// A liquidation's debt row before it ran (a buffer kept to avoid an allocation per call).
+    debt_before: Vec<f64>,
 }
 
 /// Everything the liquidation phase reads besides balances (which only liquidations change).
@@ -424,6 +426,7 @@ impl Simulation {
             primary,
             stop_reason: None,
             quiet_liquidation_inputs: None,
+            debt_before: Vec::with_capacity(n_assets),
             market,
         }
     }
