@@ -87,7 +87,15 @@ impl HealthIndex {
                         groups.push(Group {
                             collateral_assets: bits(signature.0),
                             debt_assets: bits(signature.1),
-                            entries: spare.pop().unwrap_or_default(),
+                            // The first group of a new index is usually the only one: room for
+                            // the rest of the book spares its growth's copies.
+                            entries: spare.pop().unwrap_or_else(|| {
+                                if groups.is_empty() {
+                                    Vec::with_capacity(protocol.n_accounts() - account_index)
+                                } else {
+                                    Vec::new()
+                                }
+                            }),
                         });
                         signatures.len() - 1
                     }
