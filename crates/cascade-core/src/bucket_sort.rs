@@ -13,12 +13,12 @@ impl<T: Copy> Entries<T> for [T] {
 }
 
 /// The `n` entries of `source` sorted ascending by `key` (non-negative, not NaN; recomputed, not
-/// stored, so the sort moves the entries themselves), given the range `key_bits` of the keys' bit
-/// patterns. A bucket sort whose bucket is a monotone function of the key's bit pattern (for
+/// stored, so the sort moves the entries themselves), given the lowest and highest of the keys'
+/// bit patterns. A bucket sort whose bucket is a monotone function of the key's bit pattern (for
 /// non-negative floats the bits order like the values, and spread roughly like their logarithm,
 /// which suits log-normal books), then a comparison sort inside each small bucket. Entries with
-/// equal keys keep no particular order (their accounts are liquidated in the same block either
-/// way), but the order is a function of the input: the same entries in the same order always sort
+/// equal keys keep no particular order (neither the sorted book nor the health index depends on
+/// it), but the order is a function of the input: the same entries in the same order always sort
 /// the same way.
 ///
 /// The buckets are filled in two scatters: first from `source` (visited twice, for the counts and
@@ -115,7 +115,7 @@ pub(crate) fn bucket_sort_into<T: Copy, S: Entries<T> + ?Sized>(
     }
 }
 
-/// About how many coarse buckets [`sort_by_key`] scatters into first.
+/// About how many coarse buckets [`bucket_sort_into`] scatters into first.
 const COARSE_BUCKETS: usize = 1024;
 
 #[cfg(test)]
@@ -123,7 +123,7 @@ mod tests {
     use super::*;
 
     /// The earlier bucket sort, one scatter straight into the fine buckets: the reference whose
-    /// order [`sort_by_key`] must reproduce exactly (ties included).
+    /// order [`bucket_sort`] must reproduce exactly (ties included).
     fn sort_by_key_one_scatter<T: Copy + Default>(
         entries: Vec<T>,
         key: impl Fn(&T) -> f64,
