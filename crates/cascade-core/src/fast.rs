@@ -30,8 +30,9 @@
 //! compensated (two-term) sums, and the test `fast_path_agrees_with_engine` holds them to 1e-9
 //! relative.
 
+use crate::bucket_sort::{bucket_sort, Entries};
 use crate::engine::{primary_asset_of, read_source, Market, SummaryParts};
-use crate::ids::AssetId;
+use crate::ids::{AccountId, AssetId};
 use crate::lending::{AaveRules, LendingProtocol, RiskParams};
 use crate::oracle::OracleState;
 use crate::price_path::ReferencePath;
@@ -146,9 +147,11 @@ impl SortedBook {
                 "it needs liquidations that close the whole debt (close_factor = \"full\")".into(),
             );
         }
-        let (collateral_asset, debt_asset) = single_pair(protocol)?;
+        // One pass over the protocol's rows checks the pair and measures the book.
+        let scan = scan_book(protocol)?;
+        let (collateral_asset, debt_asset) = scan.pair;
         let params = protocol.risk_params[collateral_asset.index()]
-            .expect("single_pair returns a listed collateral");
+            .expect("scan_book returns a listed collateral");
         let capacity: u64 = market
             .keepers
             .iter()
@@ -161,26 +164,16 @@ impl SortedBook {
             ));
         }
 
-        let (c, d) = (collateral_asset.index(), debt_asset.index());
         let threshold = params.liquidation_threshold;
-        let mut entries: Vec<(f64, f64)> = Vec::with_capacity(protocol.n_accounts());
-        let mut stranded_debt = 0.0;
-        for account in 0..protocol.n_accounts() {
-            let account = crate::ids::AccountId(account as u32);
-            let (collateral, debt) = (
-                protocol.collateral_row(account)[c],
-                protocol.debt_row(account)[d],
-            );
-            if debt <= 0.0 {
-                continue;
-            }
-            if collateral <= 0.0 {
-                stranded_debt += debt;
-                continue;
-            }
-            entries.push((collateral, debt));
-        }
-        let accounts = sort_by_key(entries, |&(c, d)| c * threshold / d);
+        let rows = BookRows {
+            protocol,
+            collateral: collateral_asset.index(),
+            debt: debt_asset.index(),
+        };
+        let accounts = bucket_sort(&rows, scan.n_entries, scan.key_bits, |&(c, d)| {
+            c * threshold / d
+        });
+        let stranded_debt = scan.stranded_debt;
         let mut prefix_collateral = Vec::with_capacity(accounts.len() / PREFIX_CHUNK + 2);
         let mut prefix_debt = Vec::with_capacity(accounts.len() / PREFIX_CHUNK + 2);
         let mut sums = (CompensatedSum::default(), CompensatedSum::default());
@@ -311,7 +304,20 @@ fn frontier(from: usize, len: usize, holds: impl Fn(usize) -> bool) -> usize {
     high
 }
 
-fn single_pair(protocol: &LendingProtocol) -> Result<(AssetId, AssetId), NotApplicable> {
+/// What one pass over a protocol's rows finds: the book's one (collateral, debt) pair, how many
+/// accounts hold both (the entries to sort) and the range of their keys' bit patterns, and the
+/// debt of accounts with no collateral.
+struct BookScan {
+    pair: (AssetId, AssetId),
+    n_entries: usize,
+    key_bits: (u64, u64),
+    stranded_debt: f64,
+}
+
+/// Checks that every account holding both collateral and debt holds one asset of each, the same
+/// pair for all, with a listed collateral (else says which account or why not), and measures the
+/// book, in one pass over the rows.
+fn scan_book(protocol: &LendingProtocol) -> Result<BookScan, NotApplicable> {
     // The one asset with a positive amount in a row: Ok(None) for none, Err for several.
     fn only(row: &[f64]) -> Result<Option<usize>, ()> {
         let mut found = None;
@@ -326,8 +332,31 @@ fn single_pair(protocol: &LendingProtocol) -> Result<(AssetId, AssetId), NotAppl
         Ok(found)
     }
     let mut pair: Option<(usize, usize)> = None;
-    for account in 0..protocol.n_accounts() {
-        let account = crate::ids::AccountId(account as u32);
+    let mut threshold = 0.0;
+    let mut n_entries = 0;
+    let (mut low, mut high) = (u64::MAX, 0);
+    let mut stranded_debt = 0.0;
+    // An account's part in the book once the pair is known: an entry (counted, its key measured),
+    // debt without collateral, or nothing.
+    let mut take = |account: AccountId, (c, d): (usize, usize), threshold: f64| {
+        let (collateral, debt) = (
+            protocol.collateral_row(account)[c],
+            protocol.debt_row(account)[d],
+        );
+        if debt <= 0.0 {
+            return;
+        }
+        if collateral <= 0.0 {
+            stranded_debt += debt;
+            return;
+        }
+        n_entries += 1;
+        let bits = (collateral * threshold / debt).to_bits();
+        low = low.min(bits);
+        high = high.max(bits);
+    };
+    for index in 0..protocol.n_accounts() {
+        let account = AccountId(index as u32);
         let several = || {
             NotApplicable(format!(
                 "account {} holds several collateral or debt assets",
@@ -336,27 +365,38 @@ fn single_pair(protocol: &LendingProtocol) -> Result<(AssetId, AssetId), NotAppl
         };
         let held = only(protocol.collateral_row(account)).map_err(|()| several())?;
         let owed = only(protocol.debt_row(account)).map_err(|()| several())?;
-        let (Some(c), Some(d)) = (held, owed) else {
-            continue;
-        };
-        if pair == Some((c, d)) {
-            continue;
+        if let (Some(c), Some(d)) = (held, owed) {
+            if pair != Some((c, d)) {
+                let Some(params) = protocol.risk_params[c] else {
+                    return Err(NotApplicable(format!(
+                        "account {} holds collateral that is not listed",
+                        protocol.label(account)
+                    )));
+                };
+                if pair.is_some() {
+                    return Err(NotApplicable(
+                        "accounts use different collateral/debt pairs".into(),
+                    ));
+                }
+                pair = Some((c, d));
+                threshold = params.liquidation_threshold;
+                // Accounts before the first with both hold no entry, but may owe stranded debt.
+                for earlier in 0..index {
+                    take(AccountId(earlier as u32), (c, d), threshold);
+                }
+            }
         }
-        if protocol.risk_params[c].is_none() {
-            return Err(NotApplicable(format!(
-                "account {} holds collateral that is not listed",
-                protocol.label(account)
-            )));
+        if let Some(pair) = pair {
+            take(account, pair, threshold);
         }
-        if pair.is_some() {
-            return Err(NotApplicable(
-                "accounts use different collateral/debt pairs".into(),
-            ));
-        }
-        pair = Some((c, d));
     }
     match pair {
-        Some((c, d)) if c != d => Ok((AssetId(c as u16), AssetId(d as u16))),
+        Some((c, d)) if c != d => Ok(BookScan {
+            pair: (AssetId(c as u16), AssetId(d as u16)),
+            n_entries,
+            key_bits: (low, high),
+            stranded_debt,
+        }),
         Some(_) => Err(NotApplicable(
             "accounts borrow the asset they deposit".into(),
         )),
@@ -366,52 +406,33 @@ fn single_pair(protocol: &LendingProtocol) -> Result<(AssetId, AssetId), NotAppl
     }
 }
 
+/// A protocol's (collateral, debt) of asset pair `(collateral, debt)` for every account holding
+/// both, read straight from its dense rows, in account order.
+struct BookRows<'a> {
+    protocol: &'a LendingProtocol,
+    collateral: usize,
+    debt: usize,
+}
+
+impl Entries<(f64, f64)> for BookRows<'_> {
+    fn each(&self, mut visit: impl FnMut((f64, f64))) {
+        let n_assets = self.protocol.n_assets;
+        let (collateral_rows, debt_rows) = self.protocol.dense_rows();
+        for (collateral_row, debt_row) in collateral_rows
+            .chunks_exact(n_assets)
+            .zip(debt_rows.chunks_exact(n_assets))
+        {
+            let (collateral, debt) = (collateral_row[self.collateral], debt_row[self.debt]);
+            if debt <= 0.0 || collateral <= 0.0 {
+                continue;
+            }
+            visit((collateral, debt));
+        }
+    }
+}
+
 /// Accounts per stored prefix sum.
 const PREFIX_CHUNK: usize = 64;
-
-/// Sorts `entries` ascending by `key` (non-negative, not NaN; recomputed, not stored, so the sort
-/// moves 16-byte entries). A bucket sort whose bucket is a monotone function of the key's bit
-/// pattern (for non-negative floats the bits order like the values, and spread roughly like their
-/// logarithm, which suits log-normal books): two linear passes, then a comparison sort inside each
-/// small bucket. Entries with equal keys keep no particular order (their accounts are liquidated in
-/// the same block either way).
-fn sort_by_key<T: Copy + Default>(entries: Vec<T>, key: impl Fn(&T) -> f64) -> Vec<T> {
-    let n = entries.len();
-    let by_key = |a: &T, b: &T| key(a).total_cmp(&key(b));
-    if n < 1024 {
-        let mut entries = entries;
-        entries.sort_unstable_by(by_key);
-        return entries;
-    }
-    let (low, high) = entries.iter().fold((u64::MAX, 0), |(low, high), entry| {
-        let bits = key(entry).to_bits();
-        (low.min(bits), high.max(bits))
-    });
-    let n_buckets = n / 8;
-    // u64 -> f64 conversion, a positive scale and truncation are all monotone, so the bucket never
-    // decreases as the key grows (a u128 division per entry costs more than the rest of the pass).
-    let scale = n_buckets as f64 / ((high - low) as f64 + 1.0);
-    let bucket =
-        |entry: &T| (((key(entry).to_bits() - low) as f64 * scale) as usize).min(n_buckets - 1);
-    let mut starts = vec![0usize; n_buckets + 1];
-    for entry in &entries {
-        starts[bucket(entry) + 1] += 1;
-    }
-    for index in 1..starts.len() {
-        starts[index] += starts[index - 1];
-    }
-    let mut next = starts.clone();
-    let mut sorted = vec![T::default(); n];
-    for entry in entries {
-        let slot = &mut next[bucket(&entry)];
-        sorted[*slot] = entry;
-        *slot += 1;
-    }
-    for window in starts.windows(2) {
-        sorted[window[0]..window[1]].sort_unstable_by(by_key);
-    }
-    sorted
-}
 
 /// What a fast-path run adds to the engine's [`Summary`].
 #[derive(Debug, Clone, PartialEq)]
@@ -728,36 +749,6 @@ mod tests {
                 let expected = if from < cut { cut } else { from };
                 assert_eq!(found, expected, "cut {cut} from {from}");
             }
-        }
-    }
-
-    #[test]
-    fn test_bucket_sort_orders_like_a_comparison_sort() {
-        use rand::{Rng, SeedableRng};
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
-        for n in [0, 1, 100, 5_000, 50_000] {
-            // Log-normal-ish keys over many orders of magnitude, some repeated, some zero.
-            let entries: Vec<(f64, f64, f64)> = (0..n)
-                .map(|i| {
-                    let key = if i % 97 == 0 {
-                        0.0
-                    } else if i % 13 == 0 {
-                        0.25
-                    } else {
-                        (rng.gen_range(-20.0..20.0f64)).exp()
-                    };
-                    (key, i as f64, 0.0)
-                })
-                .collect();
-            let mut expected: Vec<f64> = entries.iter().map(|e| e.0).collect();
-            expected.sort_by(f64::total_cmp);
-            let sorted = sort_by_key(entries.clone(), |e| e.0);
-            let keys: Vec<f64> = sorted.iter().map(|e| e.0).collect();
-            assert_eq!(keys, expected, "n = {n}");
-            // A permutation: every entry once.
-            let mut ids: Vec<u64> = sorted.iter().map(|e| e.1 as u64).collect();
-            ids.sort_unstable();
-            assert_eq!(ids, (0..n as u64).collect::<Vec<_>>());
         }
     }
 

@@ -12,6 +12,7 @@
 //! list that is always checked exactly. When the prefixes or the touched list grow past a fraction of
 //! the book, the index is rebuilt at the current prices (O(n log n), rare).
 
+use crate::bucket_sort::bucket_sort_into;
 use crate::ids::AccountId;
 use crate::lending::LendingProtocol;
 
@@ -31,6 +32,8 @@ pub struct HealthIndex {
     touched: Vec<AccountId>,
     is_touched: Vec<bool>,
     n_indexed: usize,
+    /// The sort's output buffer, kept between rebuilds (a fresh one costs its page faults).
+    scratch: Vec<(f64, AccountId)>,
     /// Number of rebuilds so far (for diagnostics and tests).
     pub n_rebuilds: u64,
 }
@@ -44,6 +47,7 @@ impl HealthIndex {
             touched: Vec::new(),
             is_touched: vec![false; protocol.n_accounts()],
             n_indexed: 0,
+            scratch: Vec::new(),
             n_rebuilds: 0,
         };
         index.rebuild(protocol, prices);
@@ -57,6 +61,15 @@ impl HealthIndex {
         // linearly (most recent first) beats a map lookup per account.
         let mut signatures: Vec<(u64, u64)> = Vec::new();
         let mut groups: Vec<Group> = Vec::new();
+        // The previous groups' arrays, refilled (a rebuild mostly keeps the same groups).
+        let mut spare: Vec<Vec<(f64, AccountId)>> = std::mem::take(&mut self.groups)
+            .into_iter()
+            .map(|group| {
+                let mut entries = group.entries;
+                entries.clear();
+                entries
+            })
+            .collect();
         let mut last = usize::MAX;
         let mut n_indexed = 0;
         for account_index in 0..protocol.n_accounts() {
@@ -74,7 +87,15 @@ impl HealthIndex {
                         groups.push(Group {
                             collateral_assets: bits(signature.0),
                             debt_assets: bits(signature.1),
-                            entries: Vec::new(),
+                            // The first group of a new index is usually the only one: room for
+                            // the rest of the book spares its growth's copies.
+                            entries: spare.pop().unwrap_or_else(|| {
+                                if groups.is_empty() {
+                                    Vec::with_capacity(protocol.n_accounts() - account_index)
+                                } else {
+                                    Vec::new()
+                                }
+                            }),
                         });
                         signatures.len() - 1
                     }
@@ -95,7 +116,7 @@ impl HealthIndex {
             .map(|g| slots[g].take().expect("each group once"))
             .collect();
         for group in &mut self.groups {
-            radsort::sort_by_key(&mut group.entries, |entry| entry.0);
+            sort_by_health_factor(&mut group.entries, &mut self.scratch);
         }
         self.snapshot_prices = prices.to_vec();
         for account in self.touched.drain(..) {
@@ -202,4 +223,70 @@ fn masks(protocol: &LendingProtocol, account: AccountId) -> (u64, u64) {
 
 fn bits(mask: u64) -> Vec<usize> {
     (0..64).filter(|bit| mask & (1 << bit) != 0).collect()
+}
+
+/// Sorts `entries` by health factor, with `scratch` as the second buffer. Entries with equal health
+/// factors keep no particular order: the index finds candidates by the sorted keys alone, and
+/// [`HealthIndex::below`] returns them in account order.
+fn sort_by_health_factor(entries: &mut Vec<(f64, AccountId)>, scratch: &mut Vec<(f64, AccountId)>) {
+    // The bucket sort needs keys whose bits order like their values: non-negative, not NaN (a
+    // health factor of an account with debt, at non-negative prices).
+    let (low, high) = entries.iter().fold((u64::MAX, 0), |(low, high), entry| {
+        let bits = entry.0.to_bits();
+        (low.min(bits), high.max(bits))
+    });
+    if high > f64::INFINITY.to_bits() {
+        entries.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        return;
+    }
+    let filler = (0.0, AccountId(0));
+    bucket_sort_into(
+        &entries[..],
+        entries.len(),
+        (low, high),
+        |e| e.0,
+        filler,
+        scratch,
+    );
+    std::mem::swap(entries, scratch);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_sort_by_health_factor_orders_by_total_order() {
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 11
+        };
+        for negatives in [false, true] {
+            let mut entries: Vec<(f64, AccountId)> = (0..20_000u32)
+                .map(|i| {
+                    let value = match next() % 5 {
+                        0 => (next() % 7) as f64 / 4.0,
+                        1 if negatives => -((next() % 1000) as f64) / 3.0,
+                        2 => f64::INFINITY,
+                        _ => (next() as f64 / 1e12).exp2() * 1e-3,
+                    };
+                    (value, AccountId(i))
+                })
+                .collect();
+            let mut expected: Vec<u64> = entries.iter().map(|e| e.0.to_bits()).collect();
+            expected.sort_by(|a, b| f64::from_bits(*a).total_cmp(&f64::from_bits(*b)));
+            let mut ids: Vec<u32> = entries.iter().map(|e| e.1 .0).collect();
+            sort_by_health_factor(&mut entries, &mut Vec::new());
+            let keys: Vec<u64> = entries.iter().map(|e| e.0.to_bits()).collect();
+            assert_eq!(keys, expected);
+            // A permutation of the entries.
+            let mut sorted_ids: Vec<u32> = entries.iter().map(|e| e.1 .0).collect();
+            sorted_ids.sort_unstable();
+            ids.sort_unstable();
+            assert_eq!(sorted_ids, ids);
+        }
+    }
 }

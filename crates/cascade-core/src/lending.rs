@@ -114,8 +114,11 @@ pub struct LendingProtocol {
     pub oracle_of_asset: Vec<Option<OracleId>>,
     collateral: Vec<f64>,
     debt: Vec<f64>,
-    /// Per account: a label for reports (empty: the account index is used).
-    pub labels: Vec<String>,
+    n_accounts: usize,
+    /// Per account: a label for reports (empty: the account index is used). Kept only from the
+    /// first account with a label on (earlier ones get an empty label then): a book without labels
+    /// holds none, so its clones copy no strings and an event's label reads no string.
+    labels: Vec<String>,
     /// How the engine liquidates this protocol (mechanism, pools, breakers); the default is the fixed
     /// spread keeper sale under `rules`.
     pub setup: LendingSetup,
@@ -139,6 +142,7 @@ impl LendingProtocol {
             oracle_of_asset,
             collateral: Vec::new(),
             debt: Vec::new(),
+            n_accounts: 0,
             labels: Vec::new(),
             setup: LendingSetup::default(),
         }
@@ -172,10 +176,14 @@ impl LendingProtocol {
     pub fn add_account(&mut self, label: String, collateral: &[f64], debt: &[f64]) -> AccountId {
         assert_eq!(collateral.len(), self.n_assets);
         assert_eq!(debt.len(), self.n_assets);
-        let id = AccountId(u32::try_from(self.labels.len()).expect("fewer than 2^32 accounts"));
+        let id = AccountId(u32::try_from(self.n_accounts).expect("fewer than 2^32 accounts"));
         self.collateral.extend_from_slice(collateral);
         self.debt.extend_from_slice(debt);
-        self.labels.push(label);
+        if !label.is_empty() || !self.labels.is_empty() {
+            self.labels.resize(self.n_accounts, String::new());
+            self.labels.push(label);
+        }
+        self.n_accounts += 1;
         id
     }
 
@@ -197,7 +205,12 @@ impl LendingProtocol {
     }
 
     pub fn n_accounts(&self) -> usize {
-        self.labels.len()
+        self.n_accounts
+    }
+
+    /// Every account's collateral row, then every account's debt row, each `n_assets` long.
+    pub(crate) fn dense_rows(&self) -> (&[f64], &[f64]) {
+        (&self.collateral, &self.debt)
     }
 
     pub fn collateral_row(&self, account: AccountId) -> &[f64] {
@@ -211,11 +224,9 @@ impl LendingProtocol {
     }
 
     pub fn label(&self, account: AccountId) -> String {
-        let label = &self.labels[account.index()];
-        if label.is_empty() {
-            account.0.to_string()
-        } else {
-            label.clone()
+        match self.labels.get(account.index()) {
+            Some(label) if !label.is_empty() => label.clone(),
+            _ => index_label(account.0),
         }
     }
 
@@ -485,6 +496,25 @@ fn largest_by_value(
     best.map(|(asset, _)| AssetId(asset as u16))
 }
 
+/// `index.to_string()` without the formatting machinery (an unlabelled account's label, made once
+/// per liquidation event: the full engine's largest books make hundreds of thousands).
+fn index_label(index: u32) -> String {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut rest = index;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&digits[at..])
+        .expect("ASCII digits")
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -600,5 +630,28 @@ mod tests {
         assert!(old
             .plan_liquidation(account, AssetId(2), AssetId(0), 3000.0, &prices)
             .is_ok());
+    }
+
+    #[test]
+    fn test_unlabelled_accounts_are_named_by_index_before_and_after_a_label() {
+        let mut protocol = market(AaveRules::V3_3);
+        let balances = [0.0, 1.0, 0.0];
+        for label in ["", "", "alice", "", "bob"] {
+            protocol.add_account(label.into(), &balances, &balances);
+        }
+        assert_eq!(protocol.n_accounts(), 5);
+        let labels: Vec<String> = (0..5).map(|a| protocol.label(AccountId(a))).collect();
+        assert_eq!(labels, ["0", "1", "alice", "3", "bob"]);
+        let mut plain = market(AaveRules::V3_3);
+        plain.add_account(String::new(), &balances, &balances);
+        assert_eq!(plain.label(AccountId(0)), "0");
+        assert!(plain.labels.is_empty());
+    }
+
+    #[test]
+    fn test_index_label_writes_the_index_in_decimal() {
+        for index in [0, 7, 10, 99, 100, 123_456, 999_999, u32::MAX] {
+            assert_eq!(index_label(index), index.to_string());
+        }
     }
 }

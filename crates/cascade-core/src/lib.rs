@@ -3,6 +3,7 @@
 //! [`rng::stream_rng`]. The `cascade` crate builds a [`engine::Market`] from a scenario file and
 //! writes the reports; this crate only computes.
 pub mod agents;
+mod bucket_sort;
 pub mod cdp;
 pub mod concentrated;
 pub mod concentrated_exact;

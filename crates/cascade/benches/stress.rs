@@ -12,36 +12,16 @@
 
 use std::time::Duration;
 
-use cascade::market::{build_market, Origin};
-use cascade::run::load_scenario;
-use cascade::scenario::{AccountsConfig, Scenario};
+mod common;
+
 use cascade::stress::{path_source, run_paths};
 use cascade_core::engine::{Market, Simulation};
 use cascade_core::fast::{run_fast, FastScratch, SortedBook};
 use cascade_core::ids::AccountId;
 use cascade_core::oracle::{OracleState, PriceSource};
 use cascade_core::price_path::ReferencePath;
+use common::market;
 use criterion::{criterion_group, criterion_main, Criterion};
-
-fn frictionless(n_accounts: u32, max_blocks: u64, path_blocks: u64) -> (Scenario, Origin) {
-    let (mut scenario, origin) = load_scenario("frictionless").unwrap();
-    if let AccountsConfig::Synthetic(generator) = &mut scenario.protocols[0].accounts {
-        generator.n_accounts = n_accounts;
-    }
-    scenario.simulation.max_blocks = max_blocks;
-    // The built-in book is 100k accounts against $60M of depth per 1%; a larger book trades in a
-    // proportionally deeper market (else a -15% crash on a 10x book is a total collapse).
-    let depth = scenario.assets[0].external_depth_usd.unwrap();
-    scenario.assets[0].external_depth_usd = Some(depth * f64::from(n_accounts) / 100_000.0);
-    scenario.stress.as_mut().unwrap().blocks = path_blocks;
-    (scenario, origin)
-}
-
-fn market(n_accounts: u32, max_blocks: u64, path_blocks: u64) -> (Market, Scenario, Origin) {
-    let (scenario, origin) = frictionless(n_accounts, max_blocks, path_blocks);
-    let market = build_market(&scenario, &origin, scenario.simulation.seed).unwrap();
-    (market, scenario, origin)
-}
 
 /// The naive baseline: the frictionless model (full close, sales at the reference price into the
 /// external depth, no gas) with every account's health factor recomputed every block.

@@ -4,16 +4,18 @@
 //! `/proc/self/stat`, 10 ms ticks). The criterion benches (`cargo bench -p cascade --bench stress`)
 //! remain the reference on an idle machine.
 //!
-//! `cargo run --release -p cascade --example speed_targets` (add `quick` to skip 10M accounts).
+//! `cargo run --release -p cascade --example speed_targets` runs every target; arguments choose
+//! some: `quick` skips the 10M-account ones, and `book`, `engine`, `fast`, `stress` or `stress10m`
+//! run only those named (e.g. `-- book engine`, or one at a time under `perf record`).
 
 // Timing is this example's purpose.
 #![allow(clippy::disallowed_methods)]
 
 use std::time::Instant;
 
-use cascade::market::build_market;
-use cascade::run::load_scenario;
-use cascade::scenario::AccountsConfig;
+#[path = "../benches/common/mod.rs"]
+mod common;
+
 use cascade::stress::{path_source, run_paths};
 use cascade_core::engine::{Market, Simulation};
 use cascade_core::fast::{run_fast, FastScratch, SortedBook};
@@ -57,50 +59,60 @@ fn market(
     max_blocks: u64,
     path_blocks: u64,
 ) -> (Market, cascade::stress::PathSource) {
-    let (mut scenario, origin) = load_scenario("frictionless").unwrap();
-    if let AccountsConfig::Synthetic(generator) = &mut scenario.protocols[0].accounts {
-        generator.n_accounts = n_accounts;
-    }
-    scenario.simulation.max_blocks = max_blocks;
-    scenario.stress.as_mut().unwrap().blocks = path_blocks;
-    let depth = scenario.assets[0].external_depth_usd.unwrap();
-    scenario.assets[0].external_depth_usd = Some(depth * f64::from(n_accounts) / 100_000.0);
-    let market = build_market(&scenario, &origin, scenario.simulation.seed).unwrap();
+    let (market, scenario, origin) = common::market(n_accounts, max_blocks, path_blocks);
     let source = path_source(&scenario, &origin, None).unwrap();
     (market, source)
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "quick");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "quick");
+    let named: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != "quick")
+        .collect();
+    let wanted = |target: &str| {
+        (named.is_empty() || named.contains(&target))
+            && !(quick && matches!(target, "book" | "stress10m"))
+    };
     let threads = rayon::current_num_threads();
     println!("rayon threads: {threads}");
 
-    let (market_1m, _) = market(1_000_000, 500, 500);
-    let book = SortedBook::new(&market_1m).unwrap();
-    let paths: Vec<&ReferencePath> = market_1m.assets.iter().map(|a| &a.path).collect();
-    let mut scratch = FastScratch::default();
-    time("1M x 500: full engine (per-liquidation events)", 5, || {
-        let mut simulation = Simulation::new(market_1m.clone());
-        simulation.run();
-    });
-    time("1M x 500: fast path", 200, || {
-        run_fast(&market_1m, &book, &paths, &mut scratch).unwrap();
-    });
-    drop(market_1m);
-
-    let (market_100k, source) = market(100_000, 2_000, 500);
-    time("stress 10k paths x 500 blocks x 100k accounts", 5, || {
-        run_paths(&market_100k, 10_000, &|i| source.paths(i), &|| {}, false);
-    });
-    drop(market_100k);
-    if quick {
-        return;
+    if wanted("engine") || wanted("fast") {
+        let (market_1m, _) = market(1_000_000, 500, 500);
+        if wanted("engine") {
+            time("1M x 500: full engine (per-liquidation events)", 5, || {
+                let mut simulation = Simulation::new(market_1m.clone());
+                simulation.run();
+            });
+        }
+        if wanted("fast") {
+            let book = SortedBook::new(&market_1m).unwrap();
+            let paths: Vec<&ReferencePath> = market_1m.assets.iter().map(|a| &a.path).collect();
+            let mut scratch = FastScratch::default();
+            time("1M x 500: fast path", 200, || {
+                run_fast(&market_1m, &book, &paths, &mut scratch).unwrap();
+            });
+        }
     }
-    let (market_10m, source) = market(10_000_000, 1_000, 1_000);
-    time("sorted book build, 10M accounts", 5, || {
-        SortedBook::new(&market_10m).unwrap();
-    });
-    time("stress 100k paths x 1000 blocks x 10M accounts", 1, || {
-        run_paths(&market_10m, 100_000, &|i| source.paths(i), &|| {}, false);
-    });
+    if wanted("stress") {
+        let (market_100k, source) = market(100_000, 2_000, 500);
+        time("stress 10k paths x 500 blocks x 100k accounts", 5, || {
+            run_paths(&market_100k, 10_000, &|i| source.paths(i), &|| {}, false);
+        });
+    }
+    if wanted("book") || wanted("stress10m") {
+        let (market_10m, source) = market(10_000_000, 1_000, 1_000);
+        if wanted("book") {
+            time("sorted book build, 10M accounts", 5, || {
+                SortedBook::new(&market_10m).unwrap();
+            });
+        }
+        if wanted("stress10m") {
+            time("stress 100k paths x 1000 blocks x 10M accounts", 1, || {
+                run_paths(&market_10m, 100_000, &|i| source.paths(i), &|| {}, false);
+            });
+        }
+    }
 }

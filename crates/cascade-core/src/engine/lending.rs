@@ -29,7 +29,8 @@ pub(crate) struct LendingRuntime {
     setup: LendingSetup,
     /// Per account (with `chunks`): when it was last liquidated in part.
     chunk_state: Vec<PartialLiquidationState>,
-    /// Per account: when it was last liquidated (Euler's cool-off), seconds.
+    /// Per account: when it was last liquidated (Euler's cool-off), seconds; written and read only
+    /// under a mechanism other than the plain keeper sale (empty otherwise).
     last_liquidated: Vec<Option<u64>>,
     insurance: Option<InsuranceFund>,
     insurance_lowest: f64,
@@ -105,7 +106,11 @@ impl LendingRuntime {
             } else {
                 Vec::new()
             },
-            last_liquidated: vec![None; n_accounts],
+            last_liquidated: if setup.is_plain() {
+                Vec::new()
+            } else {
+                vec![None; n_accounts]
+            },
             insurance: setup
                 .insurance_fund
                 .map(|fund| InsuranceFund::new(fund.initial_usd)),
@@ -369,14 +374,17 @@ impl Simulation {
                 continue;
             }
             // A keeper may take less than the maximum when slippage makes the whole unprofitable.
-            let mut plans = Vec::with_capacity(LIQUIDATION_FRACTIONS.len());
-            let mut options = Vec::with_capacity(LIQUIDATION_FRACTIONS.len());
+            // (Arrays, not vectors: no allocation per account.)
+            let mut plans = [full; LIQUIDATION_FRACTIONS.len()];
+            let mut options = [(0.0, 0.0); LIQUIDATION_FRACTIONS.len()];
+            let mut n_options = 0;
             for fraction in LIQUIDATION_FRACTIONS {
                 // A smaller fraction earns at most `fraction * margin - gas` (proceeds never beat
                 // the best spot price, and the plan scales with the fraction), so once some keeper
                 // can take an earlier option earning that much, no smaller fraction can win (a tie
                 // does not replace it): skip the quotes. Exact; most accounts stop after the full one.
-                if let Some((_, option)) = budget.best(&self.market.keepers, &options) {
+                if let Some((_, option)) = budget.best(&self.market.keepers, &options[..n_options])
+                {
                     if options[option].0 >= fraction * margin - gas_usd {
                         break;
                     }
@@ -396,10 +404,13 @@ impl Simulation {
                 let Ok(plan) = plan else { continue };
                 let profit = self.keeper_profit(p, &plan, &prices, gas_usd);
                 let cost = plan.debt_repaid * self.reference[d];
-                plans.push(plan);
-                options.push((profit, cost));
+                plans[n_options] = plan;
+                options[n_options] = (profit, cost);
+                n_options += 1;
             }
-            let Some((keeper_index, option)) = budget.best(&self.market.keepers, &options) else {
+            let Some((keeper_index, option)) =
+                budget.best(&self.market.keepers, &options[..n_options])
+            else {
                 continue;
             };
             let plan = plans[option];
@@ -575,7 +586,9 @@ impl Simulation {
         self.flows.collateral_to_pol[c.index()] += done.to_pol;
 
         let protocol = &mut self.protocols[protocol_index];
-        let debt_before = protocol.debt_row(account).to_vec();
+        let mut debt_before = std::mem::take(&mut self.debt_before);
+        debt_before.clear();
+        debt_before.extend_from_slice(protocol.debt_row(account));
         let bad_debt_usd = protocol.apply_liquidation(account, plan, prices);
         for (asset, (before, after)) in debt_before
             .iter()
@@ -589,6 +602,7 @@ impl Simulation {
             };
             self.flows.debt_written_off[asset] += before - after - repaid;
         }
+        self.debt_before = debt_before;
         let health_factor_after = protocol.health_factor(account, prices);
         self.indices[protocol_index].touch(account);
         self.treasury_collateral[protocol_index][c.index()] += plan.protocol_fee_collateral;

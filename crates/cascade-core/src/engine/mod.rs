@@ -346,6 +346,8 @@ pub struct Simulation {
     agents: AgentRuntime,
     /// The oracle manipulation attack's state, from its first block.
     attack: Option<AttackRuntime>,
+    /// A liquidation's debt row before it ran (a buffer kept to avoid an allocation per call).
+    debt_before: Vec<f64>,
 }
 
 /// Everything the liquidation phase reads besides balances (which only liquidations change).
@@ -453,6 +455,7 @@ impl Simulation {
             stop_reason: None,
             quiet_liquidation_inputs: None,
             attack: None,
+            debt_before: Vec::with_capacity(n_assets),
             market,
         }
     }
