@@ -91,3 +91,53 @@ fn test_black_thursday_reproduces_the_day_in_kind_and_gas_starvation_causes_it()
         "{calm:?} vs {day:?}"
     );
 }
+
+#[test]
+fn test_full_blocks_hold_back_barks_and_takes() {
+    // 2020's block gas limit was 12.5M; with 90% of each block taken by ordinary traffic, 1.25M gas
+    // is left: two 500k-gas auction calls (bark, redo or take) a block, at most.
+    let (mut scenario, origin) = load_scenario("black-thursday").unwrap();
+    scenario.chain.block_gas_limit = Some(12_500_000.0);
+    scenario.chain.background_gas_fraction = Some(0.9);
+    let output = run_scenario(&scenario, &origin, None, |_, _| {}).unwrap();
+    let simulation = &output.simulation;
+    let records = simulation.chain_records();
+    assert!(!records.is_empty());
+    let mut calls_per_block = std::collections::BTreeMap::new();
+    for event in simulation.events() {
+        let call = matches!(
+            event.kind,
+            EventKind::AuctionKick | EventKind::AuctionReset | EventKind::AuctionTake
+        );
+        if call {
+            *calls_per_block.entry(event.block).or_insert(0u32) += 1;
+        }
+    }
+    for record in records {
+        assert!(record.liquidations_included <= 2, "{record:?}");
+        let calls = calls_per_block.get(&record.block).copied().unwrap_or(0);
+        assert_eq!(calls, record.liquidations_included, "{record:?}");
+    }
+    assert_eq!(calls_per_block.values().copied().max(), Some(2));
+    let crowded: u64 = records
+        .iter()
+        .map(|r| u64::from(r.liquidations_crowded_out))
+        .sum();
+    assert!(
+        crowded > 0,
+        "the auctions wanted more room than the blocks had"
+    );
+    // Without block space the same day makes more than two calls in some block.
+    let day = run_scenario(
+        &load_scenario("black-thursday").unwrap().0,
+        &origin,
+        None,
+        |_, _| {},
+    )
+    .unwrap();
+    let mut busiest = std::collections::BTreeMap::new();
+    for event in day.simulation.events() {
+        *busiest.entry(event.block).or_insert(0u32) += 1;
+    }
+    assert!(busiest.values().copied().max().unwrap() > 2);
+}

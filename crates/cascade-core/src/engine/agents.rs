@@ -108,17 +108,31 @@ impl AgentRuntime {
         }
     }
 
-    /// Takes room for one liquidation; `false` (and counted) when the block is full.
-    pub fn take_liquidation_gas(&mut self, gas: f64) -> bool {
+    /// Whether one liquidation transaction still fits in the block; `false` (and counted as crowded
+    /// out) when it does not. Takes no room: call [`take_liquidation_gas`](Self::take_liquidation_gas)
+    /// once the call goes ahead.
+    pub fn liquidation_fits(&mut self, gas: f64) -> bool {
         if !self.active || self.model.block_space.is_none() {
             return true;
         }
-        let record = self.record.as_mut().expect("a block in progress");
         if self.gas_left < gas {
+            let record = self.record.as_mut().expect("a block in progress");
             record.liquidations_crowded_out += 1;
             self.totals.liquidations_crowded_out += 1;
             return false;
         }
+        true
+    }
+
+    /// Takes room for one liquidation; `false` (and counted) when the block is full.
+    pub fn take_liquidation_gas(&mut self, gas: f64) -> bool {
+        if !self.liquidation_fits(gas) {
+            return false;
+        }
+        if !self.active || self.model.block_space.is_none() {
+            return true;
+        }
+        let record = self.record.as_mut().expect("a block in progress");
         self.gas_left -= gas;
         record.gas_used += gas;
         record.liquidations_included += 1;

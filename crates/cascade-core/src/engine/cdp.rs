@@ -184,6 +184,12 @@ impl Simulation {
                 dust: ilk.dust,
             };
             let health_before = runtime.protocol.collateralization(&vault, prices);
+            // The bark needs its place in the block (agents' block space); a crowded-out bark waits
+            // for a later block.
+            let gas = self.market.chain.liquidation_gas;
+            if !self.agents.liquidation_fits(gas) {
+                break;
+            }
             let runtime = &mut self.cdps[index];
             let mut state = vault.vault;
             let barked = runtime
@@ -197,6 +203,8 @@ impl Simulation {
                 }
                 Err(_) => continue,
             };
+            self.agents.take_liquidation_gas(gas);
+            let runtime = &mut self.cdps[index];
             runtime.protocol.vaults[vault_index].vault = state;
             runtime.auctions.push(AuctionRecord {
                 ilk: vault.ilk,
@@ -300,10 +308,16 @@ impl Simulation {
             }) else {
                 continue;
             };
+            let gas = self.market.chain.liquidation_gas;
+            if !self.agents.liquidation_fits(gas) {
+                break;
+            }
             let runtime = &mut self.cdps[index];
             let Ok(redo) = runtime.dog.redo(ilk, id, Some(feed), now) else {
                 continue;
             };
+            self.agents.take_liquidation_gas(gas);
+            let runtime = &mut self.cdps[index];
             budget.spend(keeper_index, 0.0);
             let paid = redo.incentive * debt_price;
             self.flows.keeper_incentives_usd += paid;
@@ -401,6 +415,10 @@ impl Simulation {
                 else {
                     break;
                 };
+                let gas = self.market.chain.liquidation_gas;
+                if !self.agents.liquidation_fits(gas) {
+                    break;
+                }
                 let runtime = &mut self.cdps[index];
                 let lot_before = status.lot;
                 let Ok(take) = runtime.dog.take(
@@ -413,6 +431,7 @@ impl Simulation {
                 ) else {
                     break;
                 };
+                self.agents.take_liquidation_gas(gas);
                 let cost = take.owe * debt_price;
                 budget.spend(keeper_index, cost);
                 let sale_plan = self.trading.plan_sale(
