@@ -16,7 +16,7 @@ use cascade::html::{
     OverhangChartData, ProtocolOverhangData,
 };
 use cascade::market::Origin;
-use cascade::run::{load_scenario, run_scenario};
+use cascade::run::{load_scenario, run_scenario, RunOutput};
 use cascade::scenario::Scenario;
 use cascade::stress::stress_scenario;
 use cascade::sweep::{mark_pareto, parse_axis, sweep_scenario};
@@ -251,12 +251,18 @@ fn frictionless(n_accounts: u32) -> (Scenario, Origin) {
     (scenario, origin)
 }
 
+/// Runs a built-in scenario and writes its report folder under `out_dir(folder)`.
+fn run_builtin(name: &str, folder: &str) -> (RunOutput, PathBuf) {
+    let (scenario, origin) = load_scenario(name).unwrap();
+    let output = run_scenario(&scenario, &origin, None, |_, _| {}).unwrap();
+    let dir = out_dir(folder);
+    output.write(&dir).unwrap();
+    (output, dir)
+}
+
 #[test]
 fn test_run_report_html_draws_every_chart() {
-    let (scenario, origin) = load_scenario("default").unwrap();
-    let output = run_scenario(&scenario, &origin, None, |_, _| {}).unwrap();
-    let dir = out_dir("run");
-    output.write(&dir).unwrap();
+    let (output, dir) = run_builtin("default", "run");
     assert_eq!(
         written_files(&dir),
         [
@@ -279,10 +285,7 @@ fn test_run_report_html_draws_every_chart() {
 
 #[test]
 fn test_attack_report_html_shows_the_attack() {
-    let (scenario, origin) = load_scenario("oracle-manipulation").unwrap();
-    let output = run_scenario(&scenario, &origin, None, |_, _| {}).unwrap();
-    let dir = out_dir("attack");
-    output.write(&dir).unwrap();
+    let (output, dir) = run_builtin("oracle-manipulation", "attack");
     let dom = check_page(
         &dir.join("report.html"),
         &["prices-cascade", "prices", "losses"],

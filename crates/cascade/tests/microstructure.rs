@@ -3,36 +3,26 @@
 //! switched off and on, and the outcome moves the way the seeds say it should
 //! (docs/microstructure.md).
 
-use std::path::PathBuf;
-
-use cascade::market::{build_market, parse_scenario, Origin};
+use cascade::market::{build_market, Origin};
 use cascade::report::RunReport;
+use cascade::run::{load_scenario, run_scenario};
 use cascade::scenario::{DepthDynamicsConfig, Scenario, VenueKind};
 use cascade_core::engine::{AttackOutcome, Simulation};
 use cascade_core::report::Summary;
 
+/// A built-in scenario (`oracle-manipulation`, `default`).
 fn load(name: &str) -> (Scenario, Origin) {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scenarios")
-        .join(name);
-    let text = std::fs::read_to_string(&file).expect("a scenario file");
-    let scenario = parse_scenario(&text, &file).expect("a valid scenario");
-    let origin = Origin {
-        base_dir: file.parent().expect("a folder").to_path_buf(),
-        file,
-    };
-    (scenario, origin)
+    load_scenario(name).expect("a built-in scenario")
 }
 
 fn run(scenario: &Scenario, origin: &Origin) -> Simulation {
-    let market = build_market(scenario, origin, scenario.simulation.seed).expect("builds");
-    let mut simulation = Simulation::new(market);
-    simulation.run();
-    simulation
+    run_scenario(scenario, origin, None, |_, _| {})
+        .expect("runs")
+        .simulation
 }
 
 fn attack_with_oracle(oracle: &str) -> (Simulation, AttackOutcome) {
-    let (mut scenario, origin) = load("oracle-manipulation.toml");
+    let (mut scenario, origin) = load("oracle-manipulation");
     scenario.protocols[0].markets[0].oracle = oracle.to_string();
     let simulation = run(&scenario, &origin);
     let attack = simulation
@@ -94,7 +84,7 @@ fn test_the_push_follows_the_constant_product_math() {
 
 #[test]
 fn test_attack_conserves_value_and_is_deterministic() {
-    let (scenario, origin) = load("oracle-manipulation.toml");
+    let (scenario, origin) = load("oracle-manipulation");
     let simulation = run(&scenario, &origin);
     let attack = simulation.attack_outcome().unwrap();
     // Per event: collateral seized (at the protocol's price) = debt repaid + bonus.
@@ -134,7 +124,7 @@ fn test_attack_conserves_value_and_is_deterministic() {
 fn test_holding_the_price_longer_costs_more() {
     // Every block of the hold, arbitrageurs buy back up to $400k of what the attacker sold below
     // the reference, and it sells again: the cost grows with the hold.
-    let (mut scenario, origin) = load("oracle-manipulation.toml");
+    let (mut scenario, origin) = load("oracle-manipulation");
     scenario.protocols[0].markets[0].oracle = "ALT-twap".to_string();
     let attack = scenario.attack.as_mut().unwrap();
     attack.capital_usd = 50_000_000.0;
@@ -148,7 +138,7 @@ fn test_holding_the_price_longer_costs_more() {
 
 #[test]
 fn test_bad_attack_and_depth_parameters_name_their_field() {
-    let (base, origin) = load("oracle-manipulation.toml");
+    let (base, origin) = load("oracle-manipulation");
     let error = |edit: &dyn Fn(&mut Scenario)| -> String {
         let mut scenario = base.clone();
         edit(&mut scenario);
@@ -216,7 +206,7 @@ fn test_bad_attack_and_depth_parameters_name_their_field() {
 
 /// The built-in scenario with `dynamics` on every order book.
 fn default_with_dynamics(dynamics: Option<DepthDynamicsConfig>) -> Summary {
-    let (mut scenario, origin) = load("default.toml");
+    let (mut scenario, origin) = load("default");
     for venue in &mut scenario.venues {
         if venue.kind == VenueKind::OrderBook {
             venue.depth_dynamics = dynamics.clone();
