@@ -54,6 +54,8 @@ pub struct Origin {
 
 struct Checker<'a> {
     origin: &'a Origin,
+    /// `simulation.block_time_seconds`, for checks that relate blocks to a file's time.
+    block_time_seconds: f64,
 }
 
 impl Checker<'_> {
@@ -169,7 +171,10 @@ pub fn build_market(
     origin: &Origin,
     seed: u64,
 ) -> Result<Market, ScenarioError> {
-    let checker = Checker { origin };
+    let checker = Checker {
+        origin,
+        block_time_seconds: scenario.simulation.block_time_seconds,
+    };
     let c = &checker;
 
     let simulation = &scenario.simulation;
@@ -875,7 +880,28 @@ fn load_replay(
             "is 0; it must be at least 1 (50: 10-minute bars of 12 s blocks)",
         );
     }
-    data::load_price_series(&c.path(file), column)
+    let series = data::load_price_series(&c.path(file), column)?;
+    // The replay must keep the file's clock: `blocks_per_bar` blocks are one bar.
+    let interval = series.interval_seconds as f64;
+    let block = c.block_time_seconds;
+    let spanned = blocks_per_bar as f64 * block;
+    if interval > 0.0 && (spanned - interval).abs() > 1e-9 * interval {
+        let right = interval / block;
+        let fix = if right >= 1.0 && right.fract() == 0.0 {
+            format!("use blocks_per_bar = {right}")
+        } else {
+            format!("choose a simulation.block_time_seconds that divides {interval} s")
+        };
+        return c.fail(
+            blocks_field,
+            format!(
+                "is {blocks_per_bar}: {blocks_per_bar} blocks of {block} s span {spanned} s, but the \
+                 bars of {file} are {interval} s apart, so the replay would run at the wrong speed; \
+                 {fix}"
+            ),
+        );
+    }
+    Ok(series)
 }
 
 /// One price per block from one price per bar: linear between bars, `blocks_per_bar` blocks a bar.

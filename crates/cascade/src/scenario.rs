@@ -280,7 +280,8 @@ pub enum GasPriceConfig {
     },
     /// The chain's gas price replayed from a CSV (a `time` column in UTC at a constant interval and
     /// a gwei column, as in shared/reference/prices), `blocks_per_bar` blocks a bar and linear
-    /// between bars, like a price `replay`; the last bar holds after the end. It replaces
+    /// between bars, like a price `replay` (`blocks_per_bar * block_time_seconds` must be the bar
+    /// spacing); the last bar holds after the end. It replaces
     /// `gas_price_gwei`: keepers' gas cost and `max_gas_price_gwei`, and the base fee when
     /// `block_gas_limit` is set. The path is relative to the scenario file's folder.
     Series {
@@ -358,7 +359,9 @@ pub enum PricePathConfig {
     },
     /// Replays a price CSV (a `time` column in UTC RFC 3339, e.g. `2020-03-12T00:00:00Z`, at a constant
     /// interval, and a price column), holding each bar's price for `blocks_per_bar` blocks with linear
-    /// interpolation between bars. The path is relative to the scenario file's folder.
+    /// interpolation between bars; `blocks_per_bar * block_time_seconds` must be the file's bar
+    /// spacing (50 for 10-minute bars of 12 s blocks). The path is relative to the scenario file's
+    /// folder.
     Replay {
         file: String,
         #[serde(default = "default_close_column")]

@@ -13,12 +13,12 @@ use cascade_core::engine::{Market, Simulation};
 /// gwei` USD.
 const SMALL: &str = include_str!("data/small.toml");
 
-/// Three 10-minute bars of p60 gas: 10, 50 and 30 gwei.
+/// Three 2-minute bars of p60 gas: 10, 50 and 30 gwei (10 blocks of 12 s a bar).
 const GAS_CSV: &str = "# a test series\n\
 time,p60_gwei\n\
 2020-03-12T00:00:00Z,10\n\
-2020-03-12T00:10:00Z,50\n\
-2020-03-12T00:20:00Z,30\n";
+2020-03-12T00:02:00Z,50\n\
+2020-03-12T00:04:00Z,30\n";
 
 /// USD per gwei of one liquidation's gas (see `SMALL`).
 const USD_PER_GWEI: f64 = 1e-9 * 300_000.0 * 2_000.0;
@@ -263,4 +263,22 @@ fn test_congestion_still_needs_block_space_but_a_series_does_not() {
         "{error}"
     );
     assert!(market(&scenario_with_gas(dir.path(), GAS_CSV, SERIES, "")).is_ok());
+}
+
+#[test]
+fn test_blocks_per_bar_must_keep_the_files_clock() {
+    // The bars are 2 minutes apart; at 12 s blocks that is 10 blocks a bar. 50 (the default, for
+    // 10-minute bars) would replay the series five times too slowly: refused, with the right value.
+    let error = error_for(
+        GAS_CSV,
+        "{ kind = \"series\", file = \"gas.csv\", blocks_per_bar = 50 }",
+    );
+    for part in [
+        "chain.gas_price.blocks_per_bar",
+        "50 blocks of 12 s span 600 s",
+        "120 s apart",
+        "use blocks_per_bar = 10",
+    ] {
+        assert!(error.contains(part), "{part} missing from: {error}");
+    }
 }
