@@ -30,7 +30,7 @@
 //! compensated (two-term) sums, and the test `fast_path_agrees_with_engine` holds them to 1e-9
 //! relative.
 
-use crate::bucket_sort::{bucket_sort, Entries};
+use crate::bucket_sort::{par_bucket_sort, PartedEntries};
 use crate::engine::{primary_asset_of, read_source, Market, SummaryParts};
 use crate::ids::{AccountId, AssetId};
 use crate::lending::{AaveRules, LendingProtocol, RiskParams};
@@ -79,7 +79,7 @@ impl CompensatedSum {
 
 /// A lending book sorted by how soon its accounts become liquidatable, built once per market and
 /// shared (read-only) by every path of a stress test.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SortedBook {
     collateral_asset: AssetId,
     debt_asset: AssetId,
@@ -170,7 +170,7 @@ impl SortedBook {
             collateral: collateral_asset.index(),
             debt: debt_asset.index(),
         };
-        let accounts = bucket_sort(&rows, scan.n_entries, scan.key_bits, |&(c, d)| {
+        let accounts = par_bucket_sort(&rows, scan.n_entries, scan.key_bits, |&(c, d)| {
             c * threshold / d
         });
         let stranded_debt = scan.stranded_debt;
@@ -414,13 +414,19 @@ struct BookRows<'a> {
     debt: usize,
 }
 
-impl Entries<(f64, f64)> for BookRows<'_> {
-    fn each(&self, mut visit: impl FnMut((f64, f64))) {
+impl PartedEntries<(f64, f64)> for BookRows<'_> {
+    /// The accounts.
+    fn units(&self) -> usize {
+        self.protocol.n_accounts()
+    }
+
+    fn each_in(&self, accounts: std::ops::Range<usize>, mut visit: impl FnMut((f64, f64))) {
         let n_assets = self.protocol.n_assets;
         let (collateral_rows, debt_rows) = self.protocol.dense_rows();
-        for (collateral_row, debt_row) in collateral_rows
+        let rows = accounts.start * n_assets..accounts.end * n_assets;
+        for (collateral_row, debt_row) in collateral_rows[rows.clone()]
             .chunks_exact(n_assets)
-            .zip(debt_rows.chunks_exact(n_assets))
+            .zip(debt_rows[rows].chunks_exact(n_assets))
         {
             let (collateral, debt) = (collateral_row[self.collateral], debt_row[self.debt]);
             if debt <= 0.0 || collateral <= 0.0 {

@@ -316,6 +316,44 @@ fn fast_path_agrees_on_a_deep_cascade() {
 }
 
 #[test]
+fn the_sorted_book_is_the_same_at_any_thread_count() {
+    // Enough accounts for the parallel bucket sort (many coarse buckets, several entries per fine
+    // bucket), and round-number collateral so that some keys tie.
+    let case = Case {
+        seed: 11,
+        n_accounts: 300_000,
+        rules: AaveRules::V3_3,
+        oracle: 0,
+        wobbly_debt: false,
+        external_depth_usd: None,
+        liquidation_threshold: 0.86,
+        bonus: 0.05,
+        n_blocks: 2,
+        volatility_per_block: 0.0,
+        crash: 0.0,
+        n_keepers: 1,
+    };
+    let market = market(&case);
+    let build = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| SortedBook::new(&market).unwrap())
+    };
+    let one = build(1);
+    assert!(one.len() > 250_000, "{}", one.len());
+    // Every field, floats compared by their bits (`Debug` prints each float's shortest exact
+    // representation, so equal text means equal bits, -0.0 included), and by `==`.
+    let one_text = format!("{one:?}");
+    for threads in [2, 3, 4] {
+        let many = build(threads);
+        assert!(many == one, "{threads} threads");
+        assert!(format!("{many:?}") == one_text, "{threads} threads");
+    }
+}
+
+#[test]
 fn markets_outside_the_subset_are_refused_with_the_reason() {
     let case = Case {
         seed: 1,
