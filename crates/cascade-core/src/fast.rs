@@ -174,18 +174,11 @@ impl SortedBook {
             c * threshold / d
         });
         let stranded_debt = scan.stranded_debt;
-        let mut prefix_collateral = Vec::with_capacity(accounts.len() / PREFIX_CHUNK + 2);
-        let mut prefix_debt = Vec::with_capacity(accounts.len() / PREFIX_CHUNK + 2);
-        let mut sums = (CompensatedSum::default(), CompensatedSum::default());
-        for (index, &(c, d)) in accounts.iter().enumerate() {
-            if index % PREFIX_CHUNK == 0 {
-                prefix_collateral.push(sums.0);
-                prefix_debt.push(sums.1);
-            }
-            sums = (sums.0.add(c), sums.1.add(d));
-        }
-        prefix_collateral.push(sums.0);
-        prefix_debt.push(sums.1);
+        // The two running sums are independent: one per thread.
+        let (prefix_collateral, prefix_debt) = rayon::join(
+            || prefix_sums(&accounts, |&(c, _)| c),
+            || prefix_sums(&accounts, |&(_, d)| d),
+        );
         Ok(SortedBook {
             collateral_asset,
             debt_asset,
@@ -435,6 +428,21 @@ impl PartedEntries<(f64, f64)> for BookRows<'_> {
             visit((collateral, debt));
         }
     }
+}
+
+/// The compensated sum of `part` over the first `k * PREFIX_CHUNK` accounts for every `k`, and
+/// over all of them last.
+fn prefix_sums(accounts: &[(f64, f64)], part: impl Fn(&(f64, f64)) -> f64) -> Vec<CompensatedSum> {
+    let mut prefix = Vec::with_capacity(accounts.len() / PREFIX_CHUNK + 2);
+    let mut sum = CompensatedSum::default();
+    for chunk in accounts.chunks(PREFIX_CHUNK) {
+        prefix.push(sum);
+        for account in chunk {
+            sum = sum.add(part(account));
+        }
+    }
+    prefix.push(sum);
+    prefix
 }
 
 /// Accounts per stored prefix sum.
@@ -769,5 +777,40 @@ mod tests {
         }
         assert_eq!(sums[3].minus(sums[1]), 2.0);
         assert_eq!(sums[4].minus(sums[1]), 5.0);
+    }
+
+    #[test]
+    fn test_prefix_sums_match_the_one_loop_over_both_parts() {
+        // The earlier build: one loop pushing both prefix sums every `PREFIX_CHUNK` accounts.
+        let one_loop = |accounts: &[(f64, f64)]| {
+            let (mut collateral, mut debt) = (Vec::new(), Vec::new());
+            let mut sums = (CompensatedSum::default(), CompensatedSum::default());
+            for (index, &(c, d)) in accounts.iter().enumerate() {
+                if index % PREFIX_CHUNK == 0 {
+                    collateral.push(sums.0);
+                    debt.push(sums.1);
+                }
+                sums = (sums.0.add(c), sums.1.add(d));
+            }
+            collateral.push(sums.0);
+            debt.push(sums.1);
+            (collateral, debt)
+        };
+        let accounts: Vec<(f64, f64)> = (0..1_000)
+            .map(|i| (1e12 / f64::from(i + 1), 0.1 * f64::from(i % 7)))
+            .collect();
+        for n in [0, 1, 63, 64, 65, 128, 1_000] {
+            let accounts = &accounts[..n];
+            let expected = one_loop(accounts);
+            let collateral = prefix_sums(accounts, |&(c, _)| c);
+            let debt = prefix_sums(accounts, |&(_, d)| d);
+            let bits = |sums: &[CompensatedSum]| -> Vec<(u64, u64)> {
+                sums.iter()
+                    .map(|s| (s.hi.to_bits(), s.lo.to_bits()))
+                    .collect()
+            };
+            assert_eq!(bits(&collateral), bits(&expected.0), "n = {n}");
+            assert_eq!(bits(&debt), bits(&expected.1), "n = {n}");
+        }
     }
 }
