@@ -12,7 +12,7 @@ use cascade_core::engine::{
 use cascade_core::exact::AaveRules;
 use cascade_core::fast::{run_fast, FastScratch, SortedBook};
 use cascade_core::generator::{generate_accounts, CollateralChoice, DebtChoice, GeneratorModel};
-use cascade_core::ids::{AssetId, OracleId};
+use cascade_core::ids::{AccountId, AssetId, OracleId};
 use cascade_core::lending::{LendingProtocol, RiskParams};
 use cascade_core::oracle::{OracleKind, OracleModel, PriceSource};
 use cascade_core::price_path::ReferencePath;
@@ -333,7 +333,32 @@ fn the_sorted_book_is_the_same_at_any_thread_count() {
         crash: 0.0,
         n_keepers: 1,
     };
-    let market = market(&case);
+    let mut market = market(&case);
+    // Stranded debt (debt, no collateral) and empty accounts at the start and around where the
+    // accounts are cut into parts for 2, 3 and 4 threads, so that parts begin without a pair.
+    let generated = market.protocols[0].clone();
+    let mut protocol = LendingProtocol::new(
+        generated.name.clone(),
+        generated.rules,
+        generated.risk_params.clone(),
+        vec![Some(OracleId(0)), Some(OracleId(1))],
+    );
+    protocol.close_in_full = true;
+    for index in 0..generated.n_accounts() {
+        let account = AccountId(index as u32);
+        let mut collateral = generated.collateral_row(account).to_vec();
+        let mut debt = generated.debt_row(account).to_vec();
+        match (index % 75_000).min(index % 100_000) {
+            0..=9 | 500..=999 => collateral.fill(0.0),
+            10..=19 | 1_000..=1_499 => {
+                collateral.fill(0.0);
+                debt.fill(0.0);
+            }
+            _ => {}
+        }
+        protocol.add_account(String::new(), &collateral, &debt);
+    }
+    market.protocols[0] = protocol;
     let build = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -346,6 +371,10 @@ fn the_sorted_book_is_the_same_at_any_thread_count() {
     // Every field, floats compared by their bits (`Debug` prints each float's shortest exact
     // representation, so equal text means equal bits, -0.0 included), and by `==`.
     let one_text = format!("{one:?}");
+    assert!(
+        !one_text.contains("stranded_debt: 0.0"),
+        "some debt is stranded"
+    );
     for threads in [2, 3, 4] {
         let many = build(threads);
         assert!(many == one, "{threads} threads");
