@@ -1,6 +1,10 @@
 //! The bucket sort of large arrays of entries by a non-negative `f64` key, shared by the sorted
 //! book ([`crate::fast`]) and the health index's rebuilds ([`crate::health_index`]).
 
+use std::ops::Range;
+
+use rayon::prelude::*;
+
 /// Entries to sort, produced in the same order each time they are visited.
 pub(crate) trait Entries<T> {
     fn each(&self, visit: impl FnMut(T));
@@ -56,17 +60,12 @@ pub(crate) fn bucket_sort_into<T: Copy, S: Entries<T> + ?Sized>(
         sorted.sort_unstable_by(by_key);
         return;
     }
-    let n_buckets = n / 8;
+    let (n_buckets, shift) = buckets(n);
     // u64 -> f64 conversion, a positive scale and truncation are all monotone, so the bucket never
     // decreases as the key grows (a u128 division per entry costs more than the rest of the pass).
     let scale = n_buckets as f64 / ((high - low) as f64 + 1.0);
     let bucket =
         |entry: &T| (((key(entry).to_bits() - low) as f64 * scale) as usize).min(n_buckets - 1);
-    // Coarse bucket `g` holds the fine buckets `g << shift ..(g + 1) << shift`.
-    let mut shift = 0;
-    while (n_buckets - 1) >> shift >= COARSE_BUCKETS {
-        shift += 1;
-    }
     let n_coarse = ((n_buckets - 1) >> shift) + 1;
     let mut coarse_starts = vec![0usize; n_coarse + 1];
     source.each(|entry| coarse_starts[(bucket(&entry) >> shift) + 1] += 1);
@@ -81,38 +80,186 @@ pub(crate) fn bucket_sort_into<T: Copy, S: Entries<T> + ?Sized>(
         sorted[*slot] = entry;
         *slot += 1;
     });
-    // Each coarse bucket into its fine buckets (in `buffer`), each fine bucket sorted, and back.
-    let mut fine_starts = vec![0usize; (1 << shift) + 1];
-    let mut fine_next = vec![0usize; 1 << shift];
-    let mut buffer: Vec<T> = Vec::new();
+    // Each coarse bucket into its fine buckets, each fine bucket sorted, and back.
+    let mut fine = FineScratch::new(shift, filler);
     for (group, range) in coarse_starts.windows(2).enumerate() {
-        let staged = &mut sorted[range[0]..range[1]];
+        fine.sort(
+            &mut sorted[range[0]..range[1]],
+            group << shift,
+            bucket,
+            by_key,
+        );
+    }
+}
+
+/// The buffers of the second scatter, which sorts one coarse bucket (holding the fine buckets
+/// `first..first + (1 << shift)`) through its fine buckets.
+struct FineScratch<T> {
+    starts: Vec<usize>,
+    next: Vec<usize>,
+    buffer: Vec<T>,
+    filler: T,
+}
+
+impl<T: Copy> FineScratch<T> {
+    fn new(shift: u32, filler: T) -> Self {
+        FineScratch {
+            starts: vec![0; (1 << shift) + 1],
+            next: vec![0; 1 << shift],
+            buffer: Vec::new(),
+            filler,
+        }
+    }
+
+    /// Sorts `staged`, one coarse bucket whose first fine bucket is `first`, in place: a stable
+    /// scatter into its fine buckets (in the buffer), a comparison sort of each, and back.
+    fn sort(
+        &mut self,
+        staged: &mut [T],
+        first: usize,
+        bucket: impl Fn(&T) -> usize,
+        by_key: impl Fn(&T, &T) -> std::cmp::Ordering,
+    ) {
         if staged.len() < 2 {
-            continue;
+            return;
         }
-        let first = group << shift;
-        fine_starts.fill(0);
+        self.starts.fill(0);
         for entry in staged.iter() {
-            fine_starts[bucket(entry) - first + 1] += 1;
+            self.starts[bucket(entry) - first + 1] += 1;
         }
-        for index in 1..fine_starts.len() {
-            fine_starts[index] += fine_starts[index - 1];
+        for index in 1..self.starts.len() {
+            self.starts[index] += self.starts[index - 1];
         }
-        fine_next.copy_from_slice(&fine_starts[..1 << shift]);
-        buffer.clear();
-        buffer.resize(staged.len(), filler);
+        let fine_buckets = self.next.len();
+        self.next.copy_from_slice(&self.starts[..fine_buckets]);
+        self.buffer.clear();
+        self.buffer.resize(staged.len(), self.filler);
         for entry in staged.iter() {
-            let slot = &mut fine_next[bucket(entry) - first];
-            buffer[*slot] = *entry;
+            let slot = &mut self.next[bucket(entry) - first];
+            self.buffer[*slot] = *entry;
             *slot += 1;
         }
-        for window in fine_starts.windows(2) {
+        for window in self.starts.windows(2) {
             if window[1] - window[0] > 1 {
-                buffer[window[0]..window[1]].sort_unstable_by(by_key);
+                self.buffer[window[0]..window[1]].sort_unstable_by(&by_key);
             }
         }
-        staged.copy_from_slice(&buffer);
+        staged.copy_from_slice(&self.buffer);
     }
+}
+
+/// Entries that can be visited in parts: `units` units (rows, say), each holding zero or more
+/// entries, and the entries of any run of units in the order [`Entries::each`] gives them.
+pub(crate) trait PartedEntries<T>: Sync {
+    fn units(&self) -> usize;
+    fn each_in(&self, units: Range<usize>, visit: impl FnMut(T));
+}
+
+/// [`bucket_sort`] on the current rayon pool's threads, with exactly the same result at any number
+/// of threads (one included): the same order, ties included, as the single-threaded sort.
+///
+/// The classic parallel counting sort, done for the coarse scatter: the source is cut into one
+/// part per thread, each part counts its entries per coarse bucket, and coarse bucket `g` reserves
+/// for each part, in part order, a range as long as that part's count; each part then scatters
+/// into its own ranges. Every coarse bucket so receives its entries in input order, as the
+/// single-threaded scatter gives them, however the source was cut. The second scatter and the
+/// comparison sorts run per coarse bucket, which are independent.
+pub(crate) fn par_bucket_sort<T, S>(
+    source: &S,
+    n: usize,
+    (low, high): (u64, u64),
+    key: impl Fn(&T) -> f64 + Sync,
+) -> Vec<T>
+where
+    T: Copy + Default + Send + Sync,
+    S: PartedEntries<T> + ?Sized,
+{
+    let threads = rayon::current_num_threads();
+    if n < 1024 || threads == 1 {
+        return bucket_sort(&Whole(source), n, (low, high), key);
+    }
+    let by_key = |a: &T, b: &T| key(a).total_cmp(&key(b));
+    let (n_buckets, shift) = buckets(n);
+    let n_coarse = ((n_buckets - 1) >> shift) + 1;
+    let scale = n_buckets as f64 / ((high - low) as f64 + 1.0);
+    let bucket =
+        |entry: &T| (((key(entry).to_bits() - low) as f64 * scale) as usize).min(n_buckets - 1);
+    let units = source.units();
+    let parts: Vec<Range<usize>> = (0..threads)
+        .map(|part| units * part / threads..units * (part + 1) / threads)
+        .collect();
+    let counts: Vec<Vec<usize>> = parts
+        .par_iter()
+        .map(|range| {
+            let mut counts = vec![0usize; n_coarse];
+            source.each_in(range.clone(), |entry| counts[bucket(&entry) >> shift] += 1);
+            counts
+        })
+        .collect();
+    let mut coarse_starts = vec![0usize; n_coarse + 1];
+    for group in 0..n_coarse {
+        coarse_starts[group + 1] =
+            coarse_starts[group] + counts.iter().map(|counts| counts[group]).sum::<usize>();
+    }
+    assert_eq!(coarse_starts[n_coarse], n, "the source holds n entries");
+    let mut sorted = Vec::with_capacity(n);
+    sorted.par_extend(rayon::iter::repeat_n(T::default(), n));
+    // Each part's range in each coarse bucket, the parts in order within a bucket.
+    let mut ranges: Vec<Vec<&mut [T]>> =
+        (0..threads).map(|_| Vec::with_capacity(n_coarse)).collect();
+    let mut rest = &mut sorted[..];
+    for group in 0..n_coarse {
+        for (part, counts) in counts.iter().enumerate() {
+            let (range, after) = std::mem::take(&mut rest).split_at_mut(counts[group]);
+            ranges[part].push(range);
+            rest = after;
+        }
+    }
+    parts
+        .into_par_iter()
+        .zip(ranges)
+        .for_each(|(part, mut ranges)| {
+            source.each_in(part, |entry| {
+                let range = &mut ranges[bucket(&entry) >> shift];
+                let (slot, after) = std::mem::take(range)
+                    .split_first_mut()
+                    .expect("the counts reserved a slot for every entry");
+                *slot = entry;
+                *range = after;
+            });
+        });
+    let mut groups: Vec<&mut [T]> = Vec::with_capacity(n_coarse);
+    let mut rest = &mut sorted[..];
+    for window in coarse_starts.windows(2) {
+        let (group, after) = std::mem::take(&mut rest).split_at_mut(window[1] - window[0]);
+        groups.push(group);
+        rest = after;
+    }
+    groups.into_par_iter().enumerate().for_each_init(
+        || FineScratch::new(shift, T::default()),
+        |fine, (group, staged)| fine.sort(staged, group << shift, bucket, by_key),
+    );
+    sorted
+}
+
+/// Parted entries visited whole.
+struct Whole<'a, S: ?Sized>(&'a S);
+
+impl<T, S: PartedEntries<T> + ?Sized> Entries<T> for Whole<'_, S> {
+    fn each(&self, visit: impl FnMut(T)) {
+        self.0.each_in(0..self.0.units(), visit);
+    }
+}
+
+/// The number of fine buckets for `n` entries, and the shift from a fine bucket to its coarse one
+/// (coarse bucket `g` holds the fine buckets `g << shift..(g + 1) << shift`).
+fn buckets(n: usize) -> (usize, u32) {
+    let n_buckets = n / 8;
+    let mut shift = 0;
+    while (n_buckets - 1) >> shift >= COARSE_BUCKETS {
+        shift += 1;
+    }
+    (n_buckets, shift)
 }
 
 /// About how many coarse buckets [`bucket_sort_into`] scatters into first.
@@ -229,6 +376,68 @@ mod tests {
                     .all(|(a, b)| a.0.to_bits() == b.0.to_bits() && a.1 == b.1),
                 "n = {n}"
             );
+        }
+    }
+
+    /// A slice visited in parts of `step` entries (the last part shorter).
+    struct Steps<'a, T>(&'a [T], usize);
+
+    impl<T: Copy + Sync> PartedEntries<T> for Steps<'_, T> {
+        fn units(&self) -> usize {
+            self.0.len().div_ceil(self.1)
+        }
+
+        fn each_in(&self, units: Range<usize>, visit: impl FnMut(T)) {
+            let end = (units.end * self.1).min(self.0.len());
+            self.0[(units.start * self.1).min(end)..end]
+                .iter()
+                .copied()
+                .for_each(visit);
+        }
+    }
+
+    #[test]
+    fn test_parallel_sort_gives_the_single_threaded_order_at_any_thread_count() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
+        for (n, step) in [
+            (500, 7),
+            (5_000, 1),
+            (50_000, 13),
+            (300_000, 1_000),
+            (300_001, 3),
+        ] {
+            // Many ties among distinct entries, zeros, and a wide spread.
+            let entries: Vec<(f64, f64)> = (0..n)
+                .map(|i| {
+                    let key = if i % 3 == 0 {
+                        f64::from(rng.gen_range(0..50u32)) / 8.0
+                    } else {
+                        (rng.gen_range(-10.0..10.0f64)).exp()
+                    };
+                    (key, i as f64)
+                })
+                .collect();
+            let key_bits = entries.iter().fold((u64::MAX, 0), |(low, high), entry| {
+                let bits = entry.0.to_bits();
+                (low.min(bits), high.max(bits))
+            });
+            let expected = bucket_sort(&entries[..], n, key_bits, |e| e.0);
+            for threads in [1, 2, 3, 5] {
+                let sorted = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap()
+                    .install(|| par_bucket_sort(&Steps(&entries, step), n, key_bits, |e| e.0));
+                assert!(
+                    expected
+                        .iter()
+                        .zip(&sorted)
+                        .all(|(a, b)| a.0.to_bits() == b.0.to_bits() && a.1 == b.1)
+                        && sorted.len() == n,
+                    "n = {n}, {threads} threads"
+                );
+            }
         }
     }
 }

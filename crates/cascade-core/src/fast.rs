@@ -30,7 +30,9 @@
 //! compensated (two-term) sums, and the test `fast_path_agrees_with_engine` holds them to 1e-9
 //! relative.
 
-use crate::bucket_sort::{bucket_sort, Entries};
+use rayon::prelude::*;
+
+use crate::bucket_sort::{par_bucket_sort, PartedEntries};
 use crate::engine::{primary_asset_of, read_source, Market, SummaryParts};
 use crate::ids::{AccountId, AssetId};
 use crate::lending::{AaveRules, LendingProtocol, RiskParams};
@@ -79,7 +81,7 @@ impl CompensatedSum {
 
 /// A lending book sorted by how soon its accounts become liquidatable, built once per market and
 /// shared (read-only) by every path of a stress test.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SortedBook {
     collateral_asset: AssetId,
     debt_asset: AssetId,
@@ -148,7 +150,10 @@ impl SortedBook {
             );
         }
         // One pass over the protocol's rows checks the pair and measures the book.
-        let scan = scan_book(protocol)?;
+        let scan = match par_scan_book(protocol) {
+            Some(scan) => scan,
+            None => scan_book(protocol)?,
+        };
         let (collateral_asset, debt_asset) = scan.pair;
         let params = protocol.risk_params[collateral_asset.index()]
             .expect("scan_book returns a listed collateral");
@@ -170,22 +175,15 @@ impl SortedBook {
             collateral: collateral_asset.index(),
             debt: debt_asset.index(),
         };
-        let accounts = bucket_sort(&rows, scan.n_entries, scan.key_bits, |&(c, d)| {
+        let accounts = par_bucket_sort(&rows, scan.n_entries, scan.key_bits, |&(c, d)| {
             c * threshold / d
         });
         let stranded_debt = scan.stranded_debt;
-        let mut prefix_collateral = Vec::with_capacity(accounts.len() / PREFIX_CHUNK + 2);
-        let mut prefix_debt = Vec::with_capacity(accounts.len() / PREFIX_CHUNK + 2);
-        let mut sums = (CompensatedSum::default(), CompensatedSum::default());
-        for (index, &(c, d)) in accounts.iter().enumerate() {
-            if index % PREFIX_CHUNK == 0 {
-                prefix_collateral.push(sums.0);
-                prefix_debt.push(sums.1);
-            }
-            sums = (sums.0.add(c), sums.1.add(d));
-        }
-        prefix_collateral.push(sums.0);
-        prefix_debt.push(sums.1);
+        // The two running sums are independent: one per thread.
+        let (prefix_collateral, prefix_debt) = rayon::join(
+            || prefix_sums(&accounts, |&(c, _)| c),
+            || prefix_sums(&accounts, |&(_, d)| d),
+        );
         Ok(SortedBook {
             collateral_asset,
             debt_asset,
@@ -406,6 +404,133 @@ fn scan_book(protocol: &LendingProtocol) -> Result<BookScan, NotApplicable> {
     }
 }
 
+/// [`scan_book`] on the current rayon pool's threads, for the common case: `None` where the
+/// sequential scan must run instead (one thread, or any account that makes the book fail or
+/// needs its reason), else exactly the sequential scan's result. Each part of the accounts finds
+/// its own pair from its first account holding both, checks and measures the accounts from there
+/// and keeps their stranded debts in account order; the accounts before that (usually none) are
+/// measured once every part's pair is known to be the same, and the stranded debts are summed in
+/// account order, as the sequential scan adds them.
+fn par_scan_book(protocol: &LendingProtocol) -> Option<BookScan> {
+    let threads = rayon::current_num_threads();
+    let n_accounts = protocol.n_accounts();
+    if threads == 1 || n_accounts < 1 << 16 {
+        return None;
+    }
+    // The one asset with a positive amount in a row: Ok(None) for none, Err for several.
+    fn only(row: &[f64]) -> Result<Option<usize>, ()> {
+        let mut found = None;
+        for (asset, &amount) in row.iter().enumerate() {
+            if amount > 0.0 {
+                if found.is_some() {
+                    return Err(());
+                }
+                found = Some(asset);
+            }
+        }
+        Ok(found)
+    }
+    /// What one part measured from its first account holding both assets on.
+    #[derive(Default)]
+    struct Part {
+        /// The part's pair and the first account holding it (`None`: no account holds both).
+        pair: Option<((usize, usize), usize)>,
+        n_entries: usize,
+        key_bits: (u64, u64),
+        stranded: Vec<f64>,
+    }
+    // An account's part in the book for `pair`: Some(key bits) for an entry, the debt of an account
+    // with debt and no collateral, or nothing.
+    let measure = |account: usize, (c, d): (usize, usize), threshold: f64, part: &mut Part| {
+        let account = AccountId(account as u32);
+        let (collateral, debt) = (
+            protocol.collateral_row(account)[c],
+            protocol.debt_row(account)[d],
+        );
+        if debt <= 0.0 {
+            return;
+        }
+        if collateral <= 0.0 {
+            part.stranded.push(debt);
+            return;
+        }
+        part.n_entries += 1;
+        let bits = (collateral * threshold / debt).to_bits();
+        part.key_bits = (part.key_bits.0.min(bits), part.key_bits.1.max(bits));
+    };
+    let threshold_of = |c: usize| protocol.risk_params[c].map(|p| p.liquidation_threshold);
+    let parts: Option<Vec<Part>> = (0..threads)
+        .into_par_iter()
+        .map(|index| {
+            let accounts = n_accounts * index / threads..n_accounts * (index + 1) / threads;
+            let mut part = Part {
+                key_bits: (u64::MAX, 0),
+                ..Part::default()
+            };
+            let mut threshold = 0.0;
+            for account in accounts {
+                let id = AccountId(account as u32);
+                let held = only(protocol.collateral_row(id)).ok()?;
+                let owed = only(protocol.debt_row(id)).ok()?;
+                if let (Some(c), Some(d)) = (held, owed) {
+                    match part.pair {
+                        Some((pair, _)) if pair != (c, d) => return None,
+                        Some(_) => {}
+                        None => {
+                            threshold = threshold_of(c)?;
+                            part.pair = Some(((c, d), account));
+                        }
+                    }
+                }
+                if let Some((pair, _)) = part.pair {
+                    measure(account, pair, threshold, &mut part);
+                }
+            }
+            Some(part)
+        })
+        .collect();
+    let parts = parts?;
+    let (c, d) = parts.iter().find_map(|part| part.pair)?.0;
+    if c == d
+        || parts
+            .iter()
+            .any(|part| part.pair.is_some_and(|(pair, _)| pair != (c, d)))
+    {
+        return None;
+    }
+    let threshold = threshold_of(c)?;
+    let mut n_entries = 0;
+    let (mut low, mut high) = (u64::MAX, 0);
+    let mut stranded_debt = 0.0;
+    for (index, part) in parts.iter().enumerate() {
+        // The part's accounts before its first holding both (all of them if none does).
+        let start = n_accounts * index / threads;
+        let end = part
+            .pair
+            .map_or(n_accounts * (index + 1) / threads, |(_, first)| first);
+        let mut lead = Part {
+            key_bits: (u64::MAX, 0),
+            ..Part::default()
+        };
+        for account in start..end {
+            measure(account, (c, d), threshold, &mut lead);
+        }
+        for part in [&lead, part] {
+            n_entries += part.n_entries;
+            (low, high) = (low.min(part.key_bits.0), high.max(part.key_bits.1));
+            for &debt in &part.stranded {
+                stranded_debt += debt;
+            }
+        }
+    }
+    Some(BookScan {
+        pair: (AssetId(c as u16), AssetId(d as u16)),
+        n_entries,
+        key_bits: (low, high),
+        stranded_debt,
+    })
+}
+
 /// A protocol's (collateral, debt) of asset pair `(collateral, debt)` for every account holding
 /// both, read straight from its dense rows, in account order.
 struct BookRows<'a> {
@@ -414,13 +539,19 @@ struct BookRows<'a> {
     debt: usize,
 }
 
-impl Entries<(f64, f64)> for BookRows<'_> {
-    fn each(&self, mut visit: impl FnMut((f64, f64))) {
+impl PartedEntries<(f64, f64)> for BookRows<'_> {
+    /// The accounts.
+    fn units(&self) -> usize {
+        self.protocol.n_accounts()
+    }
+
+    fn each_in(&self, accounts: std::ops::Range<usize>, mut visit: impl FnMut((f64, f64))) {
         let n_assets = self.protocol.n_assets;
         let (collateral_rows, debt_rows) = self.protocol.dense_rows();
-        for (collateral_row, debt_row) in collateral_rows
+        let rows = accounts.start * n_assets..accounts.end * n_assets;
+        for (collateral_row, debt_row) in collateral_rows[rows.clone()]
             .chunks_exact(n_assets)
-            .zip(debt_rows.chunks_exact(n_assets))
+            .zip(debt_rows[rows].chunks_exact(n_assets))
         {
             let (collateral, debt) = (collateral_row[self.collateral], debt_row[self.debt]);
             if debt <= 0.0 || collateral <= 0.0 {
@@ -429,6 +560,21 @@ impl Entries<(f64, f64)> for BookRows<'_> {
             visit((collateral, debt));
         }
     }
+}
+
+/// The compensated sum of `part` over the first `k * PREFIX_CHUNK` accounts for every `k`, and
+/// over all of them last.
+fn prefix_sums(accounts: &[(f64, f64)], part: impl Fn(&(f64, f64)) -> f64) -> Vec<CompensatedSum> {
+    let mut prefix = Vec::with_capacity(accounts.len() / PREFIX_CHUNK + 2);
+    let mut sum = CompensatedSum::default();
+    for chunk in accounts.chunks(PREFIX_CHUNK) {
+        prefix.push(sum);
+        for account in chunk {
+            sum = sum.add(part(account));
+        }
+    }
+    prefix.push(sum);
+    prefix
 }
 
 /// Accounts per stored prefix sum.
@@ -763,5 +909,40 @@ mod tests {
         }
         assert_eq!(sums[3].minus(sums[1]), 2.0);
         assert_eq!(sums[4].minus(sums[1]), 5.0);
+    }
+
+    #[test]
+    fn test_prefix_sums_match_the_one_loop_over_both_parts() {
+        // The earlier build: one loop pushing both prefix sums every `PREFIX_CHUNK` accounts.
+        let one_loop = |accounts: &[(f64, f64)]| {
+            let (mut collateral, mut debt) = (Vec::new(), Vec::new());
+            let mut sums = (CompensatedSum::default(), CompensatedSum::default());
+            for (index, &(c, d)) in accounts.iter().enumerate() {
+                if index % PREFIX_CHUNK == 0 {
+                    collateral.push(sums.0);
+                    debt.push(sums.1);
+                }
+                sums = (sums.0.add(c), sums.1.add(d));
+            }
+            collateral.push(sums.0);
+            debt.push(sums.1);
+            (collateral, debt)
+        };
+        let accounts: Vec<(f64, f64)> = (0..1_000)
+            .map(|i| (1e12 / f64::from(i + 1), 0.1 * f64::from(i % 7)))
+            .collect();
+        for n in [0, 1, 63, 64, 65, 128, 1_000] {
+            let accounts = &accounts[..n];
+            let expected = one_loop(accounts);
+            let collateral = prefix_sums(accounts, |&(c, _)| c);
+            let debt = prefix_sums(accounts, |&(_, d)| d);
+            let bits = |sums: &[CompensatedSum]| -> Vec<(u64, u64)> {
+                sums.iter()
+                    .map(|s| (s.hi.to_bits(), s.lo.to_bits()))
+                    .collect()
+            };
+            assert_eq!(bits(&collateral), bits(&expected.0), "n = {n}");
+            assert_eq!(bits(&debt), bits(&expected.1), "n = {n}");
+        }
     }
 }

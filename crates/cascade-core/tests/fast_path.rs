@@ -12,7 +12,7 @@ use cascade_core::engine::{
 use cascade_core::exact::AaveRules;
 use cascade_core::fast::{run_fast, FastScratch, SortedBook};
 use cascade_core::generator::{generate_accounts, CollateralChoice, DebtChoice, GeneratorModel};
-use cascade_core::ids::{AssetId, OracleId};
+use cascade_core::ids::{AccountId, AssetId, OracleId};
 use cascade_core::lending::{LendingProtocol, RiskParams};
 use cascade_core::oracle::{OracleKind, OracleModel, PriceSource};
 use cascade_core::price_path::ReferencePath;
@@ -314,6 +314,73 @@ fn fast_path_agrees_on_a_deep_cascade() {
     assert!(summary.bad_debt_usd > 0.0);
     assert!(summary.amplification > 1.0);
     assert!(simulation.induced_liquidations().0 > 0);
+}
+
+#[test]
+fn the_sorted_book_is_the_same_at_any_thread_count() {
+    // Enough accounts for the parallel bucket sort (many coarse buckets, several entries per fine
+    // bucket), and round-number collateral so that some keys tie.
+    let case = Case {
+        seed: 11,
+        n_accounts: 300_000,
+        rules: AaveRules::V3_3,
+        oracle: 0,
+        wobbly_debt: false,
+        external_depth_usd: None,
+        liquidation_threshold: 0.86,
+        bonus: 0.05,
+        n_blocks: 2,
+        volatility_per_block: 0.0,
+        crash: 0.0,
+        n_keepers: 1,
+    };
+    let mut market = market(&case);
+    // Stranded debt (debt, no collateral) and empty accounts at the start and around where the
+    // accounts are cut into parts for 2, 3 and 4 threads, so that parts begin without a pair.
+    let generated = market.protocols[0].clone();
+    let mut protocol = LendingProtocol::new(
+        generated.name.clone(),
+        generated.rules,
+        generated.risk_params.clone(),
+        vec![Some(OracleId(0)), Some(OracleId(1))],
+    );
+    protocol.close_in_full = true;
+    for index in 0..generated.n_accounts() {
+        let account = AccountId(index as u32);
+        let mut collateral = generated.collateral_row(account).to_vec();
+        let mut debt = generated.debt_row(account).to_vec();
+        match (index % 75_000).min(index % 100_000) {
+            0..=9 | 500..=999 => collateral.fill(0.0),
+            10..=19 | 1_000..=1_499 => {
+                collateral.fill(0.0);
+                debt.fill(0.0);
+            }
+            _ => {}
+        }
+        protocol.add_account(String::new(), &collateral, &debt);
+    }
+    market.protocols[0] = protocol;
+    let build = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| SortedBook::new(&market).unwrap())
+    };
+    let one = build(1);
+    assert!(one.len() > 250_000, "{}", one.len());
+    // Every field, floats compared by their bits (`Debug` prints each float's shortest exact
+    // representation, so equal text means equal bits, -0.0 included), and by `==`.
+    let one_text = format!("{one:?}");
+    assert!(
+        !one_text.contains("stranded_debt: 0.0"),
+        "some debt is stranded"
+    );
+    for threads in [2, 3, 4] {
+        let many = build(threads);
+        assert!(many == one, "{threads} threads");
+        assert!(format!("{many:?}") == one_text, "{threads} threads");
+    }
 }
 
 #[test]
