@@ -270,6 +270,5 @@ fn test_thinning_books_deepen_the_cascade() {
         resilience_half_life_blocks: 0.0,
         ..full
     }));
-    assert_eq!(inert.equilibrium_price, off.equilibrium_price);
-    assert_eq!(inert.liquidated_value_usd, off.liquidated_value_usd);
+    assert_eq!(inert, off);
 }
