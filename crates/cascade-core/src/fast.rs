@@ -312,23 +312,24 @@ struct BookScan {
     stranded_debt: f64,
 }
 
+/// The one asset with a positive amount in a row: `Ok(None)` for none, `Err` for several.
+fn only(row: &[f64]) -> Result<Option<usize>, ()> {
+    let mut found = None;
+    for (asset, &amount) in row.iter().enumerate() {
+        if amount > 0.0 {
+            if found.is_some() {
+                return Err(());
+            }
+            found = Some(asset);
+        }
+    }
+    Ok(found)
+}
+
 /// Checks that every account holding both collateral and debt holds one asset of each, the same
 /// pair for all, with a listed collateral (else says which account or why not), and measures the
 /// book, in one pass over the rows.
 fn scan_book(protocol: &LendingProtocol) -> Result<BookScan, NotApplicable> {
-    // The one asset with a positive amount in a row: Ok(None) for none, Err for several.
-    fn only(row: &[f64]) -> Result<Option<usize>, ()> {
-        let mut found = None;
-        for (asset, &amount) in row.iter().enumerate() {
-            if amount > 0.0 {
-                if found.is_some() {
-                    return Err(());
-                }
-                found = Some(asset);
-            }
-        }
-        Ok(found)
-    }
     let mut pair: Option<(usize, usize)> = None;
     let mut threshold = 0.0;
     let mut n_entries = 0;
@@ -416,19 +417,6 @@ fn par_scan_book(protocol: &LendingProtocol) -> Option<BookScan> {
     let n_accounts = protocol.n_accounts();
     if threads == 1 || n_accounts < 1 << 16 {
         return None;
-    }
-    // The one asset with a positive amount in a row: Ok(None) for none, Err for several.
-    fn only(row: &[f64]) -> Result<Option<usize>, ()> {
-        let mut found = None;
-        for (asset, &amount) in row.iter().enumerate() {
-            if amount > 0.0 {
-                if found.is_some() {
-                    return Err(());
-                }
-                found = Some(asset);
-            }
-        }
-        Ok(found)
     }
     /// What one part measured from its first account holding both assets on.
     #[derive(Default)]
