@@ -570,7 +570,13 @@ pub fn build_market(
     }
 
     let attack = match &scenario.attack {
-        Some(attack) => Some(build_attack(c, attack, &scenario.venues, &mut keepers)?),
+        Some(attack) => Some(build_attack(
+            c,
+            attack,
+            &scenario.venues,
+            simulation.max_blocks,
+            &mut keepers,
+        )?),
         None => None,
     };
 
@@ -660,12 +666,26 @@ fn build_attack(
     c: &Checker,
     attack: &AttackConfig,
     venues: &[VenueConfig],
+    max_blocks: u64,
     keepers: &mut Vec<KeeperModel>,
 ) -> Result<AttackModel, ScenarioError> {
     let names: Vec<&str> = venues.iter().map(|v| v.name.as_str()).collect();
     let venue = lookup(c, "attack.venue", &attack.venue, &names, "venue")?;
     if attack.hold_blocks == 0 {
         return c.fail("attack.hold_blocks", "must be at least 1");
+    }
+    // The attacker buys back in block start_block + hold_blocks: the run must reach it.
+    let close = attack.start_block.saturating_add(attack.hold_blocks);
+    if close >= max_blocks {
+        return c.fail(
+            "attack.start_block",
+            format!(
+                "is {}: with hold_blocks = {} the attacker buys back in block {close}, but the run \
+                 stops at simulation.max_blocks = {max_blocks}; start earlier, hold less or raise \
+                 max_blocks",
+                attack.start_block, attack.hold_blocks
+            ),
+        );
     }
     let push = c.fraction("attack.push", attack.push, false)?;
     if push == 0.0 {

@@ -157,6 +157,12 @@ fn test_bad_attack_and_depth_parameters_name_their_field() {
     assert!(message.contains("attack.push"), "{message}");
     let message = error(&|s| s.attack.as_mut().unwrap().hold_blocks = 0);
     assert!(message.contains("attack.hold_blocks"), "{message}");
+    // The scenario runs at most 600 blocks: a buy-back in block 600 would never happen.
+    let message = error(&|s| s.attack.as_mut().unwrap().start_block = 599);
+    assert!(
+        message.contains("attack.start_block") && message.contains("max_blocks = 600"),
+        "{message}"
+    );
     let message = error(&|s| s.keepers[0].name = "attacker".into());
     assert!(message.contains("attacker"), "{message}");
     let dynamics = DepthDynamicsConfig {
