@@ -369,6 +369,7 @@ mod tests {
                 .collect();
             let expected = sort_by_key_one_scatter(entries.clone(), |e| e.0);
             let sorted = sort_by_key(entries, |e| e.0);
+            assert_eq!(sorted.len(), expected.len(), "n = {n}");
             assert!(
                 expected
                     .iter()

@@ -106,8 +106,8 @@ impl HealthIndex {
                 .push((protocol.health_factor(account, prices), account));
             n_indexed += 1;
         }
-        // Groups in signature order; entries by health factor, then account (a stable sort of
-        // entries pushed in account order).
+        // Groups in signature order; entries by health factor (equal health factors in no
+        // particular order: `below` returns its candidates in account order).
         let mut order: Vec<usize> = (0..groups.len()).collect();
         order.sort_by_key(|&g| signatures[g]);
         let mut slots: Vec<Option<Group>> = groups.into_iter().map(Some).collect();
@@ -271,7 +271,8 @@ mod tests {
                         0 => (next() % 7) as f64 / 4.0,
                         1 if negatives => -((next() % 1000) as f64) / 3.0,
                         2 => f64::INFINITY,
-                        _ => (next() as f64 / 1e12).exp2() * 1e-3,
+                        // Finite positives over the whole exponent range, 2^-1024 to 2^1023.
+                        _ => ((next() % 2048) as f64 - 1024.0).exp2(),
                     };
                     (value, AccountId(i))
                 })

@@ -252,9 +252,11 @@ pub fn overhang(book: &PositionBook, config: &MetricsConfig, per_protocol: bool)
         let usd = amount * grid.price;
         let debt = book.debt_usd(row);
         let place = grid.place(book.liquidation_price[row]);
-        let mut add = |group: usize, protocol: Option<String>| {
+        // The protocol's name is cloned only when its group is first created, not per row.
+        let mut add = |group: usize, protocol: Option<usize>| {
             let slot = &mut groups[group * n_assets + asset];
-            let overhang = slot.get_or_insert_with(|| empty(asset, protocol));
+            let overhang = slot
+                .get_or_insert_with(|| empty(asset, protocol.map(|p| book.protocols[p].clone())));
             overhang.total.add(amount, usd, debt);
             let totals = match place {
                 Place::Now => &mut overhang.liquidatable_now,
@@ -267,7 +269,7 @@ pub fn overhang(book: &PositionBook, config: &MetricsConfig, per_protocol: bool)
         add(0, None);
         if per_protocol {
             let protocol = book.protocol[row] as usize;
-            add(1 + protocol, Some(book.protocols[protocol].clone()));
+            add(1 + protocol, Some(protocol));
         }
     }
     let mut out: Vec<Overhang> = groups.into_iter().flatten().collect();

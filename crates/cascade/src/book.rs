@@ -27,17 +27,16 @@ use serde_json::value::RawValue;
 /// A position book that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum BookError {
-    #[error("{file}: cannot read the file: {source}")]
+    /// The OS's reason is in the message, not a separate source, so it is printed once.
+    #[error("{file}: cannot read the file: {reason}")]
     Read {
         file: PathBuf,
-        #[source]
-        source: std::io::Error,
+        reason: std::io::Error,
     },
-    #[error("{file}: cannot write the file: {source}")]
+    #[error("{file}: cannot write the file: {reason}")]
     Write {
         file: PathBuf,
-        #[source]
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// The file as a whole: not the format it claims, an empty file, a missing column.
     #[error("{file}: {message}")]
@@ -182,10 +181,10 @@ pub fn detect_format(file: &Path) -> Result<BookFormat, BookError> {
         "json" | "jsonl" | "ndjson" => {
             // Peek at the start of the file for DefiLlama's key.
             let mut head = vec![0u8; 4096];
-            let n = std::io::Read::read(&mut open(file)?, &mut head).map_err(|source| {
+            let n = std::io::Read::read(&mut open(file)?, &mut head).map_err(|reason| {
                 BookError::Read {
                     file: file.to_path_buf(),
-                    source,
+                    reason,
                 }
             })?;
             let head = String::from_utf8_lossy(&head[..n]);
@@ -222,9 +221,9 @@ pub fn format_from_extension(file: &Path) -> Option<BookFormat> {
 }
 
 fn open(file: &Path) -> Result<std::fs::File, BookError> {
-    std::fs::File::open(file).map_err(|source| BookError::Read {
+    std::fs::File::open(file).map_err(|reason| BookError::Read {
         file: file.to_path_buf(),
-        source,
+        reason,
     })
 }
 
@@ -646,9 +645,9 @@ fn json_rows<'a>(file: &Path, text: &'a [u8]) -> Result<Vec<&'a RawValue>, BookE
 
 fn read_json_text(file: &Path, options: &LoadOptions) -> Result<Vec<u8>, BookError> {
     let size = std::fs::metadata(file)
-        .map_err(|source| BookError::Read {
+        .map_err(|reason| BookError::Read {
             file: file.to_path_buf(),
-            source,
+            reason,
         })?
         .len();
     if size > options.max_json_bytes {
@@ -660,9 +659,9 @@ fn read_json_text(file: &Path, options: &LoadOptions) -> Result<Vec<u8>, BookErr
             ),
         });
     }
-    std::fs::read(file).map_err(|source| BookError::Read {
+    std::fs::read(file).map_err(|reason| BookError::Read {
         file: file.to_path_buf(),
-        source,
+        reason,
     })
 }
 
@@ -1178,9 +1177,9 @@ pub fn scenario_book(
 /// collateral as `chain:address` for known tokens and `cascade:NAME` otherwise, collateralAmount in
 /// base units). The file is written beside its target and renamed into place when complete.
 pub fn write_book(book: &PositionBook, file: &Path, format: BookFormat) -> Result<(), BookError> {
-    let write_error = |source: std::io::Error| BookError::Write {
+    let write_error = |reason: std::io::Error| BookError::Write {
         file: file.to_path_buf(),
-        source,
+        reason,
     };
     let parent = match file.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -1198,7 +1197,7 @@ pub fn write_book(book: &PositionBook, file: &Path, format: BookFormat) -> Resul
             BookFormat::DefiLlama => write_defillama(book, handle).map_err(write_error)?,
             BookFormat::Parquet => write_parquet(book, handle).map_err(|e| BookError::Write {
                 file: file.to_path_buf(),
-                source: std::io::Error::other(e.to_string()),
+                reason: std::io::Error::other(e.to_string()),
             })?,
         }
         std::fs::rename(&staging, file).map_err(write_error)

@@ -15,9 +15,9 @@ fn data_error(file: &Path, line: u64, message: impl Into<String>) -> ScenarioErr
 }
 
 fn open(file: &Path) -> Result<csv::Reader<std::fs::File>, ScenarioError> {
-    let handle = std::fs::File::open(file).map_err(|source| ScenarioError::Read {
+    let handle = std::fs::File::open(file).map_err(|reason| ScenarioError::Read {
         file: file.to_path_buf(),
-        source,
+        reason,
     })?;
     Ok(csv::ReaderBuilder::new()
         .comment(Some(b'#'))

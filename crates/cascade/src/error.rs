@@ -5,11 +5,11 @@ use std::path::PathBuf;
 /// A scenario or data file that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("{file}: cannot read the file: {source}")]
+    /// The OS's reason is in the message, not a separate source, so it is printed once.
+    #[error("{file}: cannot read the file: {reason}")]
     Read {
         file: PathBuf,
-        #[source]
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// Not valid TOML, an unknown key, a missing field or a value of the wrong type (the message
     /// carries the line and column).

@@ -1513,9 +1513,9 @@ pub fn parse_scenario(text: &str, file: &Path) -> Result<Scenario, ScenarioError
 
 /// Reads and parses a scenario file.
 pub fn read_scenario(file: &Path) -> Result<(Scenario, Origin), ScenarioError> {
-    let text = std::fs::read_to_string(file).map_err(|source| ScenarioError::Read {
+    let text = std::fs::read_to_string(file).map_err(|reason| ScenarioError::Read {
         file: file.to_path_buf(),
-        source,
+        reason,
     })?;
     let scenario = parse_scenario(&text, file)?;
     let base_dir = file

@@ -246,23 +246,6 @@ impl LendingRuntime {
     }
 }
 
-/// Accounts whose health factor is below `multiplier` (a stepped-up requirement) and that still hold
-/// collateral: a full scan, used only while a breaker raises the requirement.
-fn below_threshold(
-    protocol: &LendingProtocol,
-    prices: &[f64],
-    multiplier: f64,
-) -> Vec<(AccountId, f64)> {
-    (0..protocol.n_accounts())
-        .map(|a| AccountId(a as u32))
-        .filter_map(|account| {
-            let health_factor = protocol.health_factor(account, prices);
-            (health_factor < multiplier && protocol.has_collateral(account))
-                .then_some((account, health_factor))
-        })
-        .collect()
-}
-
 impl Simulation {
     /// One lending protocol's liquidation phase.
     pub(super) fn run_lending(
@@ -278,11 +261,10 @@ impl Simulation {
         let prices = self.protocol_prices[p].clone();
         let setup = self.protocols[p].setup;
         let multiplier = self.lending[p].breakers.margin_multiplier(now);
-        let mut candidates = if multiplier > 1.0 {
-            below_threshold(&self.protocols[p], &prices, multiplier)
-        } else {
-            self.indices[p].liquidatable(&self.protocols[p], &prices)
-        };
+        // A breaker's stepped-up requirement moves the threshold, not the method: the health index
+        // finds the accounts below any threshold without a full scan.
+        let threshold = multiplier.max(1.0);
+        let mut candidates = self.indices[p].below(&self.protocols[p], &prices, threshold);
         outcome.n_liquidatable += candidates.len() as u32;
         // Keepers race for the largest bonus first: biggest debt, then account order.
         let protocol = &self.protocols[p];
