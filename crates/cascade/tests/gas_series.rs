@@ -262,7 +262,11 @@ fn test_congestion_still_needs_block_space_but_a_series_does_not() {
         error.contains("chain.gas_price") && error.contains("block_gas_limit"),
         "{error}"
     );
-    assert!(market(&scenario_with_gas(dir.path(), GAS_CSV, SERIES, "")).is_ok());
+    // A series needs no block space: without it the keepers' gas price is the series itself
+    // (22 gwei at block 3, see `hand_gwei`).
+    let market = market(&scenario_with_gas(dir.path(), GAS_CSV, SERIES, "")).unwrap();
+    assert!(market.agents.block_space.is_none());
+    assert_eq!(market.chain.gas_price_gwei_at(3), hand_gwei(3));
 }
 
 #[test]
