@@ -1,7 +1,7 @@
 //! One function per report type, each building a [`Page`] from that command's results:
-//! [`run_page`], [`stress_page`], [`sweep_page`], and, for the commands still being built,
-//! [`heatmap_page`] and [`compare_page`] over small input structs of their own
-//! ([`HeatmapChartData`], [`CompareChartData`]) that those commands fill from their results.
+//! [`run_page`], [`stress_page`], [`sweep_page`], and [`heatmap_page`] and [`compare_page`] over
+//! small input structs of their own ([`HeatmapChartData`], [`CompareChartData`]) that those
+//! commands fill from their results.
 
 use cascade_core::engine::{Market, Simulation};
 use cascade_core::ids::AssetId;
