@@ -476,6 +476,14 @@ fn test_heatmap_bad_inputs_exit_2_without_a_report() {
     let unknown = write(d, "book.xlsx", "whatever");
     heatmap_fails(d, &unknown, &[], "cannot tell the format");
     heatmap_fails(d, &d.join("absent.csv"), &[], "cannot read the file");
+    // The engine flags are checked before the book is read (the file need not even exist).
+    heatmap_fails(d, &d.join("absent.csv"), &["--window", "0"], "--window 0");
+    heatmap_fails(
+        d,
+        &d.join("absent.csv"),
+        &["--shock-max", "1.5"],
+        "--shock-max 1.5",
+    );
 }
 
 #[test]

@@ -280,6 +280,19 @@ pub fn run(args: &HeatmapArgs) -> anyhow::Result<()> {
             args.at_risk
         )));
     }
+    // The engine-backed flags too, before the book is loaded (which can take seconds).
+    let lowest_shock = CriticalShockSettings::default().lowest;
+    if !(args.shock_max > lowest_shock && args.shock_max < 1.0) {
+        return Err(input(format!(
+            "--shock-max {}: above {lowest_shock} and below 1",
+            args.shock_max
+        )));
+    }
+    if args.window == 0 {
+        return Err(input(
+            "--window 0: the velocity window is at least 1 block".to_string(),
+        ));
+    }
     let bin_width = parse_bin_width(&args.bin_width)?;
 
     let started = Instant::now();
@@ -315,12 +328,6 @@ pub fn run(args: &HeatmapArgs) -> anyhow::Result<()> {
                 min_extra_fall: args.min_extra_fall,
                 ..CriticalShockSettings::default()
             };
-            if !(settings.highest > settings.lowest && settings.highest < 1.0) {
-                return Err(input(format!(
-                    "--shock-max {}: above {} and below 1",
-                    args.shock_max, settings.lowest
-                )));
-            }
             let critical = critical_shock(&scenario, &origin, args.seed, settings)?;
             Some(EngineMetrics {
                 scenario: spec.clone(),
