@@ -73,6 +73,23 @@ fn test_builtin_compare_is_deterministic_and_every_mechanism_acts() {
     ] {
         assert!(row(&report, name).liquidations_deferred > 0, "{name}");
     }
+    // Morpho's and Euler's incentives are not the fixed 5% bonus: the same market liquidates
+    // differently; the margin breakers step the requirement up above HF 1, so more goes.
+    let fixed = row(&report, "fixed spread 50%");
+    for name in ["morpho LIF", "euler discount"] {
+        let variant = row(&report, name);
+        assert!(
+            variant.liquidated_value_usd != fixed.liquidated_value_usd
+                || variant.keeper_profit_usd != fixed.keeper_profit_usd,
+            "{name}"
+        );
+    }
+    for name in ["breaker: velocity margin", "breaker: vol margin"] {
+        assert!(
+            row(&report, name).n_liquidations > fixed.n_liquidations,
+            "{name}"
+        );
+    }
     assert_eq!(row(&report, "options: no hedging").hedge_volume_usd, 0.0);
     assert!(row(&report, "options: hedge/block").hedge_volume_usd > 0.0);
     assert_eq!(row(&report, "insurance fund").bad_debt_uncovered_usd, 0.0);
