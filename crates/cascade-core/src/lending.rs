@@ -479,7 +479,9 @@ fn dot(amounts: &[f64], prices: &[f64]) -> f64 {
         .sum()
 }
 
-fn largest_by_value(
+/// The asset of `row` worth most at `prices` among those `eligible` with a positive amount (the
+/// first on ties).
+pub(crate) fn largest_by_value(
     row: &[f64],
     prices: &[f64],
     eligible: impl Fn(usize) -> bool,

@@ -226,7 +226,9 @@ impl PositionBook {
             let collateral = protocol.collateral_row(account);
             let debt_usd = protocol.debt_usd(account, prices);
             let weighted_total = protocol.weighted_collateral_usd(account, prices);
-            let debt_asset = largest_asset(protocol.debt_row(account), prices);
+            let debt_asset =
+                crate::lending::largest_by_value(protocol.debt_row(account), prices, |_| true)
+                    .map(|asset| asset.index());
             let owner = protocol.label(account);
             for (asset, &amount) in collateral.iter().enumerate() {
                 let Some(params) = protocol.risk_params[asset] else {
@@ -267,17 +269,6 @@ impl PositionBook {
             }
         }
     }
-}
-
-fn largest_asset(row: &[f64], prices: &[f64]) -> Option<usize> {
-    let mut best: Option<(usize, f64)> = None;
-    for (asset, &amount) in row.iter().enumerate() {
-        let value = amount * prices[asset];
-        if amount > 0.0 && best.is_none_or(|(_, best_value)| value > best_value) {
-            best = Some((asset, value));
-        }
-    }
-    best.map(|(asset, _)| asset)
 }
 
 #[cfg(test)]
