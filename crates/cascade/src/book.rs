@@ -171,6 +171,33 @@ pub const COLUMNS: &[(&str, bool)] = &[
     ("debt_price", false),
 ];
 
+/// The position in [`COLUMNS`] of a column named `name`, or what to say about an unknown one.
+fn known_column(name: &str) -> Result<usize, String> {
+    COLUMNS
+        .iter()
+        .position(|(column, _)| *column == name)
+        .ok_or_else(|| {
+            format!(
+                "unknown column `{name}`; the columns are {}",
+                COLUMNS.iter().map(|c| c.0).collect::<Vec<_>>().join(", ")
+            )
+        })
+}
+
+/// What to say when a required column is missing from `index` (the columns found), if one is.
+fn missing_required(index: &[Option<usize>; 12]) -> Option<String> {
+    COLUMNS
+        .iter()
+        .zip(index)
+        .find(|((_, required), found)| *required && found.is_none())
+        .map(|((name, _), _)| {
+            format!(
+                "no column named `{name}`; required columns: owner, collateral_asset, \
+                 collateral_amount, liquidation_price"
+            )
+        })
+}
+
 /// The format `auto` picks: by extension (`.csv`, `.parquet`/`.pq`, `.json`/`.jsonl`/`.ndjson`); a JSON
 /// file whose first row has a `liqPrice` key is DefiLlama's.
 pub fn detect_format(file: &Path) -> Result<BookFormat, BookError> {
@@ -500,23 +527,13 @@ fn read_csv(file: &Path, options: &LoadOptions) -> Result<PositionBook, BookErro
     let mut index = [None; 12];
     for (position, header) in headers.iter().enumerate() {
         let name = String::from_utf8_lossy(header);
-        match COLUMNS.iter().position(|(column, _)| *column == name) {
-            Some(column) => index[column] = Some(position),
-            None => {
-                if name == "liqPrice" || name == "collateralAmount" {
-                    return Err(format_error("this looks like DefiLlama's schema, which is read from JSON (--format defillama); cascade's own CSV uses liquidation_price and collateral_amount".into()));
-                }
-                return Err(format_error(format!(
-                    "unknown column `{name}`; the columns are {}",
-                    COLUMNS.iter().map(|c| c.0).collect::<Vec<_>>().join(", ")
-                )));
-            }
+        if name == "liqPrice" || name == "collateralAmount" {
+            return Err(format_error("this looks like DefiLlama's schema, which is read from JSON (--format defillama); cascade's own CSV uses liquidation_price and collateral_amount".into()));
         }
+        index[known_column(&name).map_err(&format_error)?] = Some(position);
     }
-    for (column, (name, required)) in COLUMNS.iter().enumerate() {
-        if *required && index[column].is_none() {
-            return Err(format_error(format!("no column named `{name}`; required columns: owner, collateral_asset, collateral_amount, liquidation_price")));
-        }
+    if let Some(message) = missing_required(&index) {
+        return Err(format_error(message));
     }
     let mut builder = Builder::new(file, options);
     let mut record = csv::ByteRecord::new();
@@ -1058,21 +1075,10 @@ fn read_parquet(file: &Path, options: &LoadOptions) -> Result<PositionBook, Book
                 column.path()
             )));
         }
-        let name = column.name();
-        match COLUMNS.iter().position(|(c, _)| *c == name) {
-            Some(c) => index[c] = Some(position),
-            None => {
-                return Err(format_error(format!(
-                    "unknown column `{name}`; the columns are {}",
-                    COLUMNS.iter().map(|c| c.0).collect::<Vec<_>>().join(", ")
-                )))
-            }
-        }
+        index[known_column(column.name()).map_err(&format_error)?] = Some(position);
     }
-    for (column, (name, required)) in COLUMNS.iter().enumerate() {
-        if *required && index[column].is_none() {
-            return Err(format_error(format!("no column named `{name}`; required columns: owner, collateral_asset, collateral_amount, liquidation_price")));
-        }
+    if let Some(message) = missing_required(&index) {
+        return Err(format_error(message));
     }
     let mut builder = Builder::new(file, options);
     builder.book.reserve(n_rows as usize);

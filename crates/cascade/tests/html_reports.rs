@@ -262,7 +262,7 @@ fn run_builtin(name: &str, folder: &str) -> (RunOutput, PathBuf) {
 
 #[test]
 fn test_run_report_html_draws_every_chart() {
-    let (output, dir) = run_builtin("default", "run");
+    let (_, dir) = run_builtin("default", "run");
     assert_eq!(
         written_files(&dir),
         [
