@@ -22,6 +22,10 @@ pub(crate) struct BreakerRuntime {
     /// Per asset: whether the protocol prices it (reads an oracle for it).
     listed: Vec<bool>,
     periods_per_year: f64,
+    /// Per asset, with a price floor: the window's average price and realised volatility, as of
+    /// the last `observe` (`None` until the window has three prices). Computed once a block, not
+    /// once per candidate account.
+    floor_inputs: Vec<Option<(f64, f64)>>,
 }
 
 impl BreakerRuntime {
@@ -35,6 +39,7 @@ impl BreakerRuntime {
             history: vec![VecDeque::new(); n_assets],
             listed,
             periods_per_year: SECONDS_PER_YEAR / block_time_seconds,
+            floor_inputs: vec![None; n_assets],
         }
     }
 
@@ -71,6 +76,16 @@ impl BreakerRuntime {
         }
         if let Some(config) = self.models.velocity_margin {
             self.velocity.prune(&config, now);
+        }
+        if let Some(floor) = self.models.price_floor {
+            for asset in 0..self.history.len() {
+                let history = &self.history[asset];
+                let n = history.len().min(floor.window_blocks as usize + 1);
+                self.floor_inputs[asset] = (n >= 3).then(|| {
+                    let average = history.iter().skip(history.len() - n).sum::<f64>() / n as f64;
+                    (average, self.volatility(asset, floor.window_blocks))
+                });
+            }
         }
     }
 
@@ -117,11 +132,7 @@ impl BreakerRuntime {
             return true;
         }
         if let Some(floor) = self.models.price_floor {
-            let history = &self.history[asset];
-            let n = history.len().min(floor.window_blocks as usize + 1);
-            if n >= 3 {
-                let average = history.iter().skip(history.len() - n).sum::<f64>() / n as f64;
-                let sigma = self.volatility(asset, floor.window_blocks);
+            if let Some((average, sigma)) = self.floor_inputs[asset] {
                 if !floor.config.allows_liquidation(price, sigma, average) {
                     return true;
                 }
