@@ -1,27 +1,69 @@
 //! Finds the accounts that may have become liquidatable without rescanning the whole book.
 //!
-//! Every indexed account's health factor is computed once at a snapshot of prices `p0`, and accounts
-//! are grouped by the set of assets they hold (which collateral, which debt) and sorted by that
-//! snapshot health factor `HF0`. For an account whose balances have not changed since,
+//! Every indexed account is keyed by its health factor at a snapshot of prices `p0` (computed with
+//! its balances when it was keyed), and accounts are grouped by the set of assets they hold (which
+//! collateral, which debt) and sorted by that key `HF0`. For an account whose balances have not
+//! changed since it was keyed,
 //!
 //! `HF(p) = sum(c_i p_i LT_i) / sum(d_j q_j) >= HF0 * min_i(p_i/p0_i) / max_j(q_j/q0_j)`
 //!
-//! over the group's collateral assets `i` and debt assets `j`. So only accounts with
-//! `HF0 < max_j(q_j/q0_j) / min_i(p_i/p0_i)` can be below 1: a prefix of the group's sorted list,
-//! found by binary search. Accounts whose balances changed (liquidated) are kept in a short "touched"
-//! list that is always checked exactly. When the prefixes or the touched list grow past a fraction of
-//! the book, the index is rebuilt at the current prices (O(n log n), rare).
+//! over the group's collateral assets `i` and debt assets `j` (a superset of the assets it holds
+//! keeps the bound: the minimum over more ratios is lower, the maximum higher). So only accounts
+//! with `HF0 < max_j(q_j/q0_j) / min_i(p_i/p0_i)` can be below 1: a prefix of each sorted list,
+//! found by binary search.
+//!
+//! An account whose balances change (liquidated, repaid, topped up) is `touch`ed; before the next
+//! query it is keyed again at the same snapshot `p0` with its new balances, into the group of the
+//! assets it now holds, and its older entries go stale (each entry carries the account's version
+//! when it was written). The re-keyed entries of one query form a sorted run of their own; runs
+//! are merged as they grow (as a binary counter merges, so each entry is moved O(log n) times) and
+//! stale entries are dropped when merged. A query scans each run's prefix and skips stale entries,
+//! and a run's leading stale entries are skipped for good (a cascade liquidates in key order, so
+//! they gather at the front). The index is rebuilt at current prices, sorting the whole book again,
+//! only when the snapshot has drifted so far that the prefixes hold many live accounts that are
+//! not below the threshold (multi-asset accounts whose bound has gone loose): once the
+//! queries since the last rebuild have wasted a quarter of a full scan's checks, the next query
+//! sorts the book at its prices.
 
 use crate::bucket_sort::bucket_sort_into;
 use crate::ids::AccountId;
 use crate::lending::LendingProtocol;
 
+/// One account's key in one run: its health factor at the snapshot prices, and the account's
+/// version when the key was computed (the entry is live while the account's version is the same).
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    key: f64,
+    account: AccountId,
+    version: u32,
+}
+
+impl Default for Entry {
+    fn default() -> Self {
+        Entry {
+            key: 0.0,
+            account: AccountId(0),
+            version: 0,
+        }
+    }
+}
+
+/// Entries sorted by key, of which the first `first_live` are known to be stale.
+#[derive(Debug, Clone, Default)]
+struct Run {
+    entries: Vec<Entry>,
+    first_live: usize,
+}
+
 #[derive(Debug, Clone)]
 struct Group {
+    signature: (u64, u64),
     collateral_assets: Vec<usize>,
     debt_assets: Vec<usize>,
-    /// (snapshot health factor, account), ascending.
-    entries: Vec<(f64, AccountId)>,
+    /// Sorted runs: the build's, then re-keyed accounts' (older first).
+    runs: Vec<Run>,
+    /// Accounts re-keyed into this group since the last query, not yet sorted into a run.
+    pending: Vec<Entry>,
 }
 
 /// The candidate finder of one lending protocol.
@@ -29,47 +71,62 @@ struct Group {
 pub struct HealthIndex {
     groups: Vec<Group>,
     snapshot_prices: Vec<f64>,
+    /// Per account: how many times it has been re-keyed (an entry with another version is stale).
+    versions: Vec<u32>,
+    /// Accounts touched since the last query (each once: `is_touched`).
     touched: Vec<AccountId>,
     is_touched: Vec<bool>,
     n_indexed: usize,
-    /// The sort's output buffer, kept between rebuilds (a fresh one costs its page faults).
-    scratch: Vec<(f64, AccountId)>,
+    /// Live accounts the queries since the last rebuild checked and found above their threshold:
+    /// the cost of a drifted snapshot, paid for again by every query until a rebuild.
+    n_wasted: usize,
+    /// The sort's second buffer, kept between sorts (a fresh one costs its page faults).
+    scratch: Vec<Entry>,
     /// Number of rebuilds so far (for diagnostics and tests).
     pub n_rebuilds: u64,
+    /// Number of merges of two runs so far (for diagnostics and tests).
+    pub n_merges: u64,
 }
 
 impl HealthIndex {
     /// Indexes every account of `protocol` at `prices`.
     pub fn new(protocol: &LendingProtocol, prices: &[f64]) -> Self {
+        assert!(
+            protocol.n_assets <= 64,
+            "the index keys asset sets by 64-bit masks"
+        );
         let mut index = HealthIndex {
             groups: Vec::new(),
             snapshot_prices: Vec::new(),
+            versions: vec![0; protocol.n_accounts()],
             touched: Vec::new(),
             is_touched: vec![false; protocol.n_accounts()],
             n_indexed: 0,
+            n_wasted: 0,
             scratch: Vec::new(),
             n_rebuilds: 0,
+            n_merges: 0,
         };
         index.rebuild(protocol, prices);
         index
     }
 
+    /// Keys every account at `prices` into one sorted run per group (the previous runs' arrays are
+    /// reused: a rebuild mostly keeps the same groups).
     fn rebuild(&mut self, protocol: &LendingProtocol, prices: &[f64]) {
-        let n_assets = protocol.n_assets;
-        assert!(n_assets <= 64, "the index keys asset sets by 64-bit masks");
-        // Few distinct (collateral, debt) signatures exist in a book, so a short list searched
-        // linearly (most recent first) beats a map lookup per account.
-        let mut signatures: Vec<(u64, u64)> = Vec::new();
-        let mut groups: Vec<Group> = Vec::new();
-        // The previous groups' arrays, refilled (a rebuild mostly keeps the same groups).
-        let mut spare: Vec<Vec<(f64, AccountId)>> = std::mem::take(&mut self.groups)
+        let mut spare: Vec<Vec<Entry>> = std::mem::take(&mut self.groups)
             .into_iter()
-            .map(|group| {
-                let mut entries = group.entries;
+            .flat_map(|group| group.runs.into_iter().map(|run| run.entries))
+            .map(|mut entries| {
                 entries.clear();
                 entries
             })
             .collect();
+        // The largest array last: the first group of a new index is usually the only one.
+        spare.sort_by_key(Vec::capacity);
+        self.snapshot_prices = prices.to_vec();
+        // Few distinct (collateral, debt) signatures exist in a book, so the most recent group is
+        // tried first and the rest searched linearly (cheaper than a map lookup per account).
         let mut last = usize::MAX;
         let mut n_indexed = 0;
         for account_index in 0..protocol.n_accounts() {
@@ -79,54 +136,61 @@ impl HealthIndex {
             if signature.0 == 0 || signature.1 == 0 {
                 continue;
             }
-            if last == usize::MAX || signatures[last] != signature {
-                last = match signatures.iter().position(|&s| s == signature) {
-                    Some(found) => found,
-                    None => {
-                        signatures.push(signature);
-                        groups.push(Group {
-                            collateral_assets: bits(signature.0),
-                            debt_assets: bits(signature.1),
-                            // The first group of a new index is usually the only one: room for
-                            // the rest of the book spares its growth's copies.
-                            entries: spare.pop().unwrap_or_else(|| {
-                                if groups.is_empty() {
-                                    Vec::with_capacity(protocol.n_accounts() - account_index)
-                                } else {
-                                    Vec::new()
-                                }
-                            }),
-                        });
-                        signatures.len() - 1
-                    }
-                };
+            if last == usize::MAX || self.groups[last].signature != signature {
+                last = self.group_of(signature, || {
+                    spare.pop().unwrap_or_else(|| {
+                        Vec::with_capacity(protocol.n_accounts() - account_index)
+                    })
+                });
             }
-            groups[last]
-                .entries
-                .push((protocol.health_factor(account, prices), account));
+            self.groups[last].pending.push(Entry {
+                key: protocol.health_factor(account, prices),
+                account,
+                version: self.versions[account_index],
+            });
             n_indexed += 1;
         }
-        // Groups in signature order; entries by health factor (equal health factors in no
-        // particular order: `below` returns its candidates in account order).
-        let mut order: Vec<usize> = (0..groups.len()).collect();
-        order.sort_by_key(|&g| signatures[g]);
-        let mut slots: Vec<Option<Group>> = groups.into_iter().map(Some).collect();
-        self.groups = order
-            .into_iter()
-            .map(|g| slots[g].take().expect("each group once"))
-            .collect();
-        for group in &mut self.groups {
-            sort_by_health_factor(&mut group.entries, &mut self.scratch);
-        }
-        self.snapshot_prices = prices.to_vec();
         for account in self.touched.drain(..) {
             self.is_touched[account.index()] = false;
         }
+        for group in &mut self.groups {
+            let mut entries = std::mem::take(&mut group.pending);
+            sort_by_key(&mut entries, &mut self.scratch);
+            group.runs.push(Run {
+                entries,
+                first_live: 0,
+            });
+        }
         self.n_indexed = n_indexed;
+        self.n_wasted = 0;
         self.n_rebuilds += 1;
     }
 
-    /// Records that an account's balances changed (so its snapshot no longer bounds it).
+    /// The group of `signature`, created (with `pending` from `entries`) when the index has none.
+    /// Groups are kept in signature order.
+    fn group_of(&mut self, signature: (u64, u64), entries: impl FnOnce() -> Vec<Entry>) -> usize {
+        match self
+            .groups
+            .binary_search_by_key(&signature, |group| group.signature)
+        {
+            Ok(found) => found,
+            Err(at) => {
+                self.groups.insert(
+                    at,
+                    Group {
+                        signature,
+                        collateral_assets: bits(signature.0),
+                        debt_assets: bits(signature.1),
+                        runs: Vec::new(),
+                        pending: entries(),
+                    },
+                );
+                at
+            }
+        }
+    }
+
+    /// Records that an account's balances changed (so its key no longer bounds it).
     pub fn touch(&mut self, account: AccountId) {
         if !self.is_touched[account.index()] {
             self.is_touched[account.index()] = true;
@@ -134,27 +198,51 @@ impl HealthIndex {
         }
     }
 
-    fn prefix_lengths(&self, prices: &[f64], threshold: f64) -> Vec<usize> {
-        self.groups
-            .iter()
-            .map(|group| {
-                let worst_collateral = group
-                    .collateral_assets
-                    .iter()
-                    .map(|&asset| prices[asset] / self.snapshot_prices[asset])
-                    .fold(f64::INFINITY, f64::min);
-                let worst_debt = group
-                    .debt_assets
-                    .iter()
-                    .map(|&asset| prices[asset] / self.snapshot_prices[asset])
-                    .fold(0.0, f64::max);
-                // A hair of slack so that rounding in the bound never hides an account.
-                let bound = threshold * worst_debt / worst_collateral * (1.0 + 1e-9);
-                group
-                    .entries
-                    .partition_point(|&(health_factor, _)| health_factor < bound)
-            })
-            .collect()
+    /// Keys the touched accounts again at the snapshot prices, with their balances now, into new
+    /// runs, and merges runs that have grown to the size of the run before them.
+    fn rekey_touched(&mut self, protocol: &LendingProtocol) {
+        let mut touched = std::mem::take(&mut self.touched);
+        // Account order: the runs' contents do not depend on the order of the touches.
+        touched.sort_unstable();
+        for &account in &touched {
+            self.is_touched[account.index()] = false;
+            let version = &mut self.versions[account.index()];
+            *version = version.wrapping_add(1);
+            let version = *version;
+            let signature = masks(protocol, account);
+            if signature.0 == 0 || signature.1 == 0 {
+                continue;
+            }
+            let group = self.group_of(signature, Vec::new);
+            self.groups[group].pending.push(Entry {
+                key: protocol.health_factor(account, &self.snapshot_prices),
+                account,
+                version,
+            });
+        }
+        touched.clear();
+        self.touched = touched;
+        for group in &mut self.groups {
+            if group.pending.is_empty() {
+                continue;
+            }
+            let mut entries = std::mem::take(&mut group.pending);
+            sort_by_key(&mut entries, &mut self.scratch);
+            group.runs.push(Run {
+                entries,
+                first_live: 0,
+            });
+            while let [.., older, newer] = &group.runs[..] {
+                let older_live = older.entries.len() - older.first_live;
+                if older_live > 2 * newer.entries.len() {
+                    break;
+                }
+                let newer = group.runs.pop().expect("two runs");
+                let older = group.runs.pop().expect("two runs");
+                group.runs.push(merge_live(older, newer, &self.versions));
+                self.n_merges += 1;
+            }
+        }
     }
 
     /// Every account of `protocol` whose health factor at `prices` is below 1 and that still holds
@@ -175,33 +263,88 @@ impl HealthIndex {
         prices: &[f64],
         threshold: f64,
     ) -> Vec<(AccountId, f64)> {
-        let mut prefixes = self.prefix_lengths(prices, threshold);
-        let scanned: usize = prefixes.iter().sum();
-        let limit = (self.n_indexed / 8).max(256);
-        if scanned > limit || self.touched.len() > limit {
+        // The checks wasted on a drifted snapshot have cost about as much as a rebuild (one health
+        // factor per account, and a sort): rebuild at these prices (rent or buy).
+        if self.n_wasted > (self.n_indexed / 4).max(256) {
             self.rebuild(protocol, prices);
-            prefixes = self.prefix_lengths(prices, threshold);
+        } else if !self.touched.is_empty() {
+            self.rekey_touched(protocol);
         }
         let mut found = Vec::new();
-        let mut consider = |account: AccountId| {
-            let health_factor = protocol.health_factor(account, prices);
-            if health_factor < threshold && protocol.has_collateral(account) {
-                found.push((account, health_factor));
-            }
-        };
-        for (group, &prefix) in self.groups.iter().zip(&prefixes) {
-            for &(_, account) in &group.entries[..prefix] {
-                if !self.is_touched[account.index()] {
-                    consider(account);
+        let mut n_checked = 0usize;
+        for group in &mut self.groups {
+            let worst_collateral = group
+                .collateral_assets
+                .iter()
+                .map(|&asset| prices[asset] / self.snapshot_prices[asset])
+                .fold(f64::INFINITY, f64::min);
+            let worst_debt = group
+                .debt_assets
+                .iter()
+                .map(|&asset| prices[asset] / self.snapshot_prices[asset])
+                .fold(0.0, f64::max);
+            // A hair of slack so that rounding in the bound never hides an account.
+            let bound = threshold * worst_debt / worst_collateral * (1.0 + 1e-9);
+            for run in &mut group.runs {
+                let prefix = run.entries.partition_point(|entry| entry.key < bound);
+                while run.first_live < prefix
+                    && !is_live(&run.entries[run.first_live], &self.versions)
+                {
+                    run.first_live += 1;
+                }
+                for entry in &run.entries[run.first_live.min(prefix)..prefix] {
+                    if !is_live(entry, &self.versions) {
+                        continue;
+                    }
+                    n_checked += 1;
+                    let health_factor = protocol.health_factor(entry.account, prices);
+                    if health_factor < threshold && protocol.has_collateral(entry.account) {
+                        found.push((entry.account, health_factor));
+                    }
                 }
             }
         }
-        for &account in &self.touched {
-            consider(account);
-        }
-        // Accounts are unique, so an unstable sort is still deterministic.
+        self.n_wasted += n_checked - found.len();
+        // Accounts are unique (one live entry each), so an unstable sort is still deterministic.
         found.sort_unstable_by_key(|&(account, _)| account);
         found
+    }
+}
+
+fn is_live(entry: &Entry, versions: &[u32]) -> bool {
+    versions[entry.account.index()] == entry.version
+}
+
+/// The live entries of two sorted runs, merged into one sorted run.
+fn merge_live(older: Run, newer: Run, versions: &[u32]) -> Run {
+    let mut merged =
+        Vec::with_capacity(older.entries.len() - older.first_live + newer.entries.len());
+    let mut a = older.entries[older.first_live..]
+        .iter()
+        .filter(|entry| is_live(entry, versions))
+        .peekable();
+    let mut b = newer.entries[newer.first_live..]
+        .iter()
+        .filter(|entry| is_live(entry, versions))
+        .peekable();
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => {
+                if y.key.total_cmp(&x.key).is_lt() {
+                    b.next()
+                } else {
+                    a.next()
+                }
+            }
+            (Some(_), None) => a.next(),
+            (None, Some(_)) => b.next(),
+            (None, None) => break,
+        };
+        merged.extend(next.copied());
+    }
+    Run {
+        entries: merged,
+        first_live: 0,
     }
 }
 
@@ -225,27 +368,26 @@ fn bits(mask: u64) -> Vec<usize> {
     (0..64).filter(|bit| mask & (1 << bit) != 0).collect()
 }
 
-/// Sorts `entries` by health factor, with `scratch` as the second buffer. Entries with equal health
-/// factors keep no particular order: the index finds candidates by the sorted keys alone, and
+/// Sorts `entries` by key, with `scratch` as the second buffer. Entries with equal keys keep no
+/// particular order: the index finds candidates by the sorted keys alone, and
 /// [`HealthIndex::below`] returns them in account order.
-fn sort_by_health_factor(entries: &mut Vec<(f64, AccountId)>, scratch: &mut Vec<(f64, AccountId)>) {
+fn sort_by_key(entries: &mut Vec<Entry>, scratch: &mut Vec<Entry>) {
     // The bucket sort needs keys whose bits order like their values: non-negative, not NaN (a
     // health factor of an account with debt, at non-negative prices).
     let (low, high) = entries.iter().fold((u64::MAX, 0), |(low, high), entry| {
-        let bits = entry.0.to_bits();
+        let bits = entry.key.to_bits();
         (low.min(bits), high.max(bits))
     });
     if high > f64::INFINITY.to_bits() {
-        entries.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        entries.sort_unstable_by(|a, b| a.key.total_cmp(&b.key));
         return;
     }
-    let filler = (0.0, AccountId(0));
     bucket_sort_into(
         &entries[..],
         entries.len(),
         (low, high),
-        |e| e.0,
-        filler,
+        |entry| entry.key,
+        Entry::default(),
         scratch,
     );
     std::mem::swap(entries, scratch);
@@ -256,7 +398,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn test_sort_by_health_factor_orders_by_total_order() {
+    fn test_sort_by_key_orders_by_total_order() {
         let mut state = 12345u64;
         let mut next = || {
             state = state
@@ -265,7 +407,7 @@ mod tests {
             state >> 11
         };
         for negatives in [false, true] {
-            let mut entries: Vec<(f64, AccountId)> = (0..20_000u32)
+            let mut entries: Vec<Entry> = (0..20_000u32)
                 .map(|i| {
                     let value = match next() % 5 {
                         0 => (next() % 7) as f64 / 4.0,
@@ -274,17 +416,21 @@ mod tests {
                         // Finite positives over the whole exponent range, 2^-1024 to 2^1023.
                         _ => ((next() % 2048) as f64 - 1024.0).exp2(),
                     };
-                    (value, AccountId(i))
+                    Entry {
+                        key: value,
+                        account: AccountId(i),
+                        version: 0,
+                    }
                 })
                 .collect();
-            let mut expected: Vec<u64> = entries.iter().map(|e| e.0.to_bits()).collect();
+            let mut expected: Vec<u64> = entries.iter().map(|e| e.key.to_bits()).collect();
             expected.sort_by(|a, b| f64::from_bits(*a).total_cmp(&f64::from_bits(*b)));
-            let mut ids: Vec<u32> = entries.iter().map(|e| e.1 .0).collect();
-            sort_by_health_factor(&mut entries, &mut Vec::new());
-            let keys: Vec<u64> = entries.iter().map(|e| e.0.to_bits()).collect();
+            let mut ids: Vec<u32> = entries.iter().map(|e| e.account.0).collect();
+            sort_by_key(&mut entries, &mut Vec::new());
+            let keys: Vec<u64> = entries.iter().map(|e| e.key.to_bits()).collect();
             assert_eq!(keys, expected);
             // A permutation of the entries.
-            let mut sorted_ids: Vec<u32> = entries.iter().map(|e| e.1 .0).collect();
+            let mut sorted_ids: Vec<u32> = entries.iter().map(|e| e.account.0).collect();
             sorted_ids.sort_unstable();
             ids.sort_unstable();
             assert_eq!(sorted_ids, ids);

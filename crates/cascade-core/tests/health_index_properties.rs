@@ -5,8 +5,9 @@
 //! account whose balances changed since the index was built has been `touch`ed. The brute force is
 //! that sentence: scan every account, keep `health_factor < 1 && has_collateral`.
 //!
-//! Random books (1,500-3,000 accounts over 3-4 assets: enough that the index's rebuild limit of
-//! max(n/8, 256) candidates is reached; mixed collateral and debt sets, some assets both collateral
+//! Random books (1,500-3,000 accounts over 3-4 assets: enough that the index's rebuild limit, a
+//! quarter of the book (at least 256) in wasted checks, is reached; mixed collateral and debt sets,
+//! some assets both collateral
 //! and debt, accounts without debt or without collateral) are driven through random price sequences
 //! (falls, rises, debt-asset moves, small steps that keep the snapshot and large ones that force a
 //! rebuild) with random liquidations between the queries. Every query must equal the
@@ -15,7 +16,7 @@
 
 use cascade_core::exact::AaveRules;
 use cascade_core::health_index::HealthIndex;
-use cascade_core::ids::{AccountId, OracleId};
+use cascade_core::ids::{AccountId, AssetId, OracleId};
 use cascade_core::lending::{LendingProtocol, RiskParams};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -99,8 +100,8 @@ fn random_book(
 
 /// Runs `n_steps` price moves of log-size up to `max_move` on a random book, checking the index
 /// against the brute force at every step, liquidating some of the accounts found in between.
-/// Returns (rebuilds, queries, accounts found in all).
-fn drive(seed: u64, n_steps: usize) -> Result<(u64, usize, usize), TestCaseError> {
+/// Returns (rebuilds, merges of re-keyed runs, queries, accounts found in all).
+fn drive(seed: u64, n_steps: usize) -> Result<(u64, u64, usize, usize), TestCaseError> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let n_assets = rng.gen_range(3..=4);
     let n_listed = rng.gen_range(1..n_assets);
@@ -162,7 +163,7 @@ fn drive(seed: u64, n_steps: usize) -> Result<(u64, usize, usize), TestCaseError
     // The last query must also see the last move.
     let got = index.liquidatable(&protocol, &prices);
     prop_assert_eq!(got, brute_force(&protocol, &prices), "seed {} final", seed);
-    Ok((index.n_rebuilds, n_steps + 1, found_total))
+    Ok((index.n_rebuilds, index.n_merges, n_steps + 1, found_total))
 }
 
 proptest! {
@@ -174,20 +175,26 @@ proptest! {
     }
 }
 
-/// The index must take both of its paths (answering from the snapshot, and rebuilding) and find
-/// accounts, or the property above says little.
+/// The index must take all of its paths (answering from the snapshot, re-keying touched accounts
+/// into runs that get merged, and rebuilding) and find accounts, or the property above says little.
 #[test]
-fn test_health_index_brute_force_exercises_both_paths() {
+fn test_health_index_brute_force_exercises_every_path() {
     let mut rebuilds = 0;
+    let mut merges = 0;
     let mut queries = 0;
     let mut found = 0;
     for seed in 0..24 {
-        let (r, q, f) = drive(seed, 40).unwrap();
+        let (r, m, q, f) = drive(seed, 40).unwrap();
         rebuilds += r;
+        merges += m;
         queries += q;
         found += f;
     }
-    eprintln!("{rebuilds} rebuilds in {queries} queries, {found} accounts found");
+    eprintln!(
+        "{rebuilds} rebuilds and {merges} merges in {queries} queries, {found} accounts found"
+    );
+    assert!(merges > 100, "too few merges: {merges}");
+    // 24 of them are the initial builds.
     assert!(rebuilds > 48, "too few rebuilds: {rebuilds}");
     assert!(
         (rebuilds as usize) < queries / 2,
@@ -223,12 +230,9 @@ fn test_health_index_sees_a_debt_price_rise() {
 }
 
 /// An account whose only collateral is an asset the protocol does not list (risk parameters `None`)
-/// has HF = 0 (unlisted collateral weighs nothing) and `has_collateral() == true`, so by the index's
-/// doc it is liquidatable; the brute force says so. The index leaves such accounts out when it
-/// (re)builds (its collateral mask only has listed assets) but reports them while they sit in the
-/// touched list, so its answer depends on its history. Scenario files cannot give an account
-/// collateral in an unlisted asset (the `cascade` crate rejects it) and the generator never does, so
-/// the engine is not affected today; kept as a reproducer. Ignored because it fails.
+/// has HF = 0 (unlisted collateral weighs nothing) and `has_collateral() == false` (Aave counts only
+/// listed collateral), so it is not liquidatable: there is nothing to seize. The index must say so
+/// whether the account got there by a liquidation (re-keyed after a touch) or was built that way.
 #[test]
 fn test_unlisted_collateral_account_is_reported_consistently() {
     let params = RiskParams {
@@ -251,13 +255,7 @@ fn test_unlisted_collateral_account_is_reported_consistently() {
     let mut index = HealthIndex::new(&protocol, &prices);
     // Seizing all of account 0's WETH leaves it like account 1.
     let plan = protocol
-        .plan_liquidation(
-            a,
-            cascade_core::ids::AssetId(0),
-            cascade_core::ids::AssetId(2),
-            f64::INFINITY,
-            &prices,
-        )
+        .plan_liquidation(a, AssetId(0), AssetId(2), f64::INFINITY, &prices)
         .unwrap();
     protocol.apply_liquidation(a, &plan, &prices);
     index.touch(a);
@@ -265,4 +263,54 @@ fn test_unlisted_collateral_account_is_reported_consistently() {
     let fresh = HealthIndex::new(&protocol, &prices).liquidatable(&protocol, &prices);
     assert_eq!(touched, fresh, "the answer depends on the index's history");
     assert_eq!(fresh, brute_force(&protocol, &prices));
+}
+
+/// The shape of a cascade on a one-collateral, one-debt book (the `frictionless` built-in): the
+/// price falls block after block and every account found is liquidated in part or in full. Each
+/// bound is then exact (HF(p) = HF0 * p/p0 for an untouched account), so no check is wasted and the
+/// index never sorts the book again: the initial build is its only one. Answers equal the brute
+/// force at every step.
+#[test]
+fn test_one_asset_cascade_never_rebuilds() {
+    let params = RiskParams {
+        ltv: 0.75,
+        liquidation_threshold: 0.8,
+        liquidation_bonus: 0.05,
+        protocol_fee: 0.1,
+    };
+    let mut protocol = LendingProtocol::new(
+        "p".into(),
+        AaveRules::V3_3,
+        vec![Some(params), None],
+        vec![Some(OracleId(0)), Some(OracleId(1))],
+    );
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    for _ in 0..5_000 {
+        let collateral = 10f64.powf(rng.gen_range(-1.0..2.0));
+        // Health factor 1.01 .. 2 at $2,000.
+        let debt = collateral * 2_000.0 * 0.8 / rng.gen_range(1.01..2.0);
+        protocol.add_account(String::new(), &[collateral, 0.0], &[0.0, debt]);
+    }
+    let mut prices = vec![2_000.0, 1.0];
+    let mut index = HealthIndex::new(&protocol, &prices);
+    let mut found_total = 0;
+    for step in 0..60 {
+        prices[0] *= 0.99;
+        let got = index.liquidatable(&protocol, &prices);
+        assert_eq!(got, brute_force(&protocol, &prices), "step {step}");
+        found_total += got.len();
+        for &(account, _) in &got {
+            let plan = protocol
+                .plan_liquidation(account, AssetId(0), AssetId(1), f64::INFINITY, &prices)
+                .unwrap();
+            protocol.apply_liquidation(account, &plan, &prices);
+            index.touch(account);
+        }
+    }
+    assert!(
+        found_total > 3_000,
+        "the cascade must reach most of the book: {found_total}"
+    );
+    assert!(index.n_merges > 0);
+    assert_eq!(index.n_rebuilds, 1, "the initial build only");
 }
