@@ -11,6 +11,7 @@
 use crate::ids::{AccountId, AssetId, OracleId};
 use crate::lending::LendingProtocol;
 use crate::mechanism::maker::{ClipperConfig, IlkLiquidationConfig, StopLevel, Vault};
+use crate::names::AccountName;
 use crate::setup::{BreakerModels, PolModel};
 
 /// One collateral type (`ilk`).
@@ -62,8 +63,8 @@ pub struct CdpProtocol {
     /// Per asset: the oracle the protocol reads (an OSM for Maker).
     pub oracle_of_asset: Vec<Option<OracleId>>,
     pub vaults: Vec<CdpVault>,
-    /// Per vault, for reports (empty: the vault index).
-    pub labels: Vec<String>,
+    /// Per vault: its name in reports (none: named by index).
+    pub labels: Vec<AccountName>,
     pub protocol_owned_liquidity: Option<PolModel>,
     pub breakers: BreakerModels,
 }
@@ -143,10 +144,11 @@ impl CdpProtocol {
         self.vaults.len()
     }
 
-    pub fn label(&self, vault: usize) -> String {
+    /// The vault's name in reports: its label, or its index when it has none (no allocation).
+    pub fn label(&self, vault: usize) -> AccountName {
         match self.labels.get(vault) {
-            Some(label) if !label.is_empty() => label.clone(),
-            _ => vault.to_string(),
+            Some(label) => label.clone(),
+            None => AccountName::Index(vault as u32),
         }
     }
 

@@ -3,6 +3,7 @@
 //! rules in the contracts' integer arithmetic; the tests check that the two agree.
 
 use crate::ids::{AccountId, AssetId, OracleId};
+use crate::names::{AccountName, Name};
 use crate::setup::LendingSetup;
 
 pub use crate::exact::AaveRules;
@@ -118,7 +119,7 @@ pub struct LendingProtocol {
     /// Per account: a label for reports (empty: the account index is used). Kept only from the
     /// first account with a label on (earlier ones get an empty label then): a book without labels
     /// holds none, so its clones copy no strings and an event's label reads no string.
-    labels: Vec<String>,
+    labels: Vec<Name>,
     /// How the engine liquidates this protocol (mechanism, pools, breakers); the default is the fixed
     /// spread keeper sale under `rules`.
     pub setup: LendingSetup,
@@ -180,8 +181,8 @@ impl LendingProtocol {
         self.collateral.extend_from_slice(collateral);
         self.debt.extend_from_slice(debt);
         if !label.is_empty() || !self.labels.is_empty() {
-            self.labels.resize(self.n_accounts, String::new());
-            self.labels.push(label);
+            self.labels.resize(self.n_accounts, Name::default());
+            self.labels.push(Name::from(label));
         }
         self.n_accounts += 1;
         id
@@ -223,10 +224,11 @@ impl LendingProtocol {
         &self.debt[start..start + self.n_assets]
     }
 
-    pub fn label(&self, account: AccountId) -> String {
+    /// The account's name in reports: its label, or its index when it has none (no allocation).
+    pub fn label(&self, account: AccountId) -> AccountName {
         match self.labels.get(account.index()) {
-            Some(label) if !label.is_empty() => label.clone(),
-            _ => index_label(account.0),
+            Some(label) if !label.is_empty() => AccountName::Label(label.clone()),
+            _ => AccountName::Index(account.0),
         }
     }
 
@@ -498,25 +500,6 @@ pub(crate) fn largest_by_value(
     best.map(|(asset, _)| AssetId(asset as u16))
 }
 
-/// `index.to_string()` without the formatting machinery (an unlabelled account's label, made once
-/// per liquidation event: the full engine's largest books make hundreds of thousands).
-fn index_label(index: u32) -> String {
-    let mut digits = [0u8; 10];
-    let mut at = digits.len();
-    let mut rest = index;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&digits[at..])
-        .expect("ASCII digits")
-        .to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -642,18 +625,13 @@ mod tests {
             protocol.add_account(label.into(), &balances, &balances);
         }
         assert_eq!(protocol.n_accounts(), 5);
-        let labels: Vec<String> = (0..5).map(|a| protocol.label(AccountId(a))).collect();
+        let labels: Vec<String> = (0..5)
+            .map(|a| protocol.label(AccountId(a)).to_string())
+            .collect();
         assert_eq!(labels, ["0", "1", "alice", "3", "bob"]);
         let mut plain = market(AaveRules::V3_3);
         plain.add_account(String::new(), &balances, &balances);
         assert_eq!(plain.label(AccountId(0)), "0");
         assert!(plain.labels.is_empty());
-    }
-
-    #[test]
-    fn test_index_label_writes_the_index_in_decimal() {
-        for index in [0, 7, 10, 99, 100, 123_456, 999_999, u32::MAX] {
-            assert_eq!(index_label(index), index.to_string());
-        }
     }
 }

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod lending;
 pub mod mechanism;
 pub mod metrics;
+pub mod names;
 pub mod option_vault;
 pub mod oracle;
 pub mod perp_exchange;

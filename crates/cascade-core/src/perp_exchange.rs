@@ -12,6 +12,7 @@ use rand_distr::{Distribution, LogNormal, Normal};
 
 use crate::ids::{AssetId, OracleId};
 use crate::mechanism::perp::{CrossAccount, CrossPosition, MarginTiers, PartialLiquidationConfig};
+use crate::names::AccountName;
 use crate::rng::{stream_rng, Stream};
 use crate::setup::{BackstopModel, BreakerModels, PolModel};
 
@@ -61,14 +62,16 @@ pub struct PerpExchange {
     pub breakers: BreakerModels,
     /// Positions' `market` is an index into `markets`.
     pub accounts: Vec<CrossAccount>,
-    pub labels: Vec<String>,
+    /// Per account: its name in reports (none: named by index).
+    pub labels: Vec<AccountName>,
 }
 
 impl PerpExchange {
-    pub fn label(&self, account: usize) -> String {
+    /// The account's name in reports: its label, or its index when it has none (no allocation).
+    pub fn label(&self, account: usize) -> AccountName {
         match self.labels.get(account) {
-            Some(label) if !label.is_empty() => label.clone(),
-            _ => account.to_string(),
+            Some(label) => label.clone(),
+            None => AccountName::Index(account as u32),
         }
     }
 
@@ -158,13 +161,13 @@ pub fn generate_perp_accounts(
                         collateral: margin,
                         positions: vec![position],
                     });
-                    exchange.labels.push(trader.to_string());
+                    exchange.labels.push(AccountName::Index(trader));
                 }
             }
         }
         if exchange.margin_mode == MarginMode::Cross {
             exchange.accounts.push(account);
-            exchange.labels.push(trader.to_string());
+            exchange.labels.push(AccountName::Index(trader));
         }
     }
 }

@@ -229,7 +229,7 @@ impl PositionBook {
             let debt_asset =
                 crate::lending::largest_by_value(protocol.debt_row(account), prices, |_| true)
                     .map(|asset| asset.index());
-            let owner = protocol.label(account);
+            let owner = protocol.label(account).to_string();
             for (asset, &amount) in collateral.iter().enumerate() {
                 let Some(params) = protocol.risk_params[asset] else {
                     continue;

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::names::{AccountName, Name};
+
 /// Why a run stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -117,11 +119,11 @@ pub struct ProtocolOutcome {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LiquidationEvent {
     pub block: u64,
-    pub protocol: String,
-    pub account: String,
-    pub keeper: String,
-    pub collateral_asset: String,
-    pub debt_asset: String,
+    pub protocol: Name,
+    pub account: AccountName,
+    pub keeper: Name,
+    pub collateral_asset: Name,
+    pub debt_asset: Name,
     pub health_factor_before: f64,
     /// Infinite when the account has no debt left (serialised as null in JSON).
     pub health_factor_after: f64,
@@ -136,7 +138,7 @@ pub struct LiquidationEvent {
     pub collateral_price: f64,
     pub debt_price: f64,
     /// Venue the keeper sold into (empty when the collateral has no venue and was valued at reference).
-    pub venue: String,
+    pub venue: Name,
     pub collateral_sold: f64,
     pub sale_proceeds_usd: f64,
     pub gas_usd: f64,

@@ -317,7 +317,7 @@ fn check_invariants(market: &Market, result: &RunResult) -> Result<(), String> {
             format!("{name}: summary {total} vs events {from_events}"),
         )?;
     }
-    let accounts: BTreeSet<&str> = events.iter().map(|e| e.account.as_str()).collect();
+    let accounts: BTreeSet<String> = events.iter().map(|e| e.account.to_string()).collect();
     ensure(
         summary.n_accounts_liquidated == accounts.len() as u64,
         format!(
@@ -743,8 +743,11 @@ fn test_deeper_crash_liquidates_a_superset_of_accounts_without_feedback() {
             let market = build_market(&spec);
             let result = run(&market);
             check_invariants(&market, &result).unwrap();
-            let liquidated: BTreeSet<String> =
-                result.events.iter().map(|e| e.account.clone()).collect();
+            let liquidated: BTreeSet<String> = result
+                .events
+                .iter()
+                .map(|e| e.account.to_string())
+                .collect();
             assert_eq!(
                 result.summary.n_accounts_liquidated,
                 liquidated.len() as u64

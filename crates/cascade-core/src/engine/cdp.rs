@@ -7,6 +7,7 @@
 use crate::cdp::CdpProtocol;
 use crate::mechanism::backstop::ProtocolOwnedLiquidity;
 use crate::mechanism::maker::{DogState, MakerRefusal, VatIlk};
+use crate::names::Name;
 use crate::report::{EventKind, LiquidationEvent};
 
 use super::breakers::BreakerRuntime;
@@ -231,13 +232,11 @@ impl Simulation {
             let protocol = &self.cdps[index].protocol;
             let event = LiquidationEvent {
                 block,
-                protocol: protocol.name.clone(),
+                protocol: self.names.cdps[index].clone(),
                 account: protocol.label(vault_index),
-                keeper: self.market.keepers[keeper_index].name.clone(),
-                collateral_asset: self.market.assets[asset].symbol.clone(),
-                debt_asset: self.market.assets[protocol.debt_asset.index()]
-                    .symbol
-                    .clone(),
+                keeper: self.names.keepers[keeper_index].clone(),
+                collateral_asset: self.names.assets[asset].clone(),
+                debt_asset: self.names.assets[protocol.debt_asset.index()].clone(),
                 health_factor_before: health_before,
                 health_factor_after: health_after,
                 close_factor: bark.dart / vault.vault.art,
@@ -249,7 +248,7 @@ impl Simulation {
                 protocol_fee_usd: 0.0,
                 collateral_price: prices[asset],
                 debt_price,
-                venue: String::new(),
+                venue: Name::default(),
                 collateral_sold: 0.0,
                 sale_proceeds_usd: 0.0,
                 gas_usd,
@@ -331,13 +330,11 @@ impl Simulation {
             let protocol = &self.cdps[index].protocol;
             let event = LiquidationEvent {
                 block,
-                protocol: protocol.name.clone(),
+                protocol: self.names.cdps[index].clone(),
                 account: protocol.label(vault),
-                keeper: self.market.keepers[keeper_index].name.clone(),
-                collateral_asset: self.market.assets[asset].symbol.clone(),
-                debt_asset: self.market.assets[protocol.debt_asset.index()]
-                    .symbol
-                    .clone(),
+                keeper: self.names.keepers[keeper_index].clone(),
+                collateral_asset: self.names.assets[asset].clone(),
+                debt_asset: self.names.assets[protocol.debt_asset.index()].clone(),
                 health_factor_before: f64::NAN,
                 health_factor_after: f64::NAN,
                 close_factor: 0.0,
@@ -349,7 +346,7 @@ impl Simulation {
                 protocol_fee_usd: 0.0,
                 collateral_price: prices[asset],
                 debt_price,
-                venue: String::new(),
+                venue: Name::default(),
                 collateral_sold: 0.0,
                 sale_proceeds_usd: 0.0,
                 gas_usd,
@@ -474,11 +471,11 @@ impl Simulation {
                 let protocol = &self.cdps[index].protocol;
                 let event = LiquidationEvent {
                     block,
-                    protocol: protocol.name.clone(),
+                    protocol: self.names.cdps[index].clone(),
                     account: protocol.label(vault_index),
-                    keeper: self.market.keepers[keeper_index].name.clone(),
-                    collateral_asset: self.market.assets[asset.index()].symbol.clone(),
-                    debt_asset: self.market.assets[debt_asset.index()].symbol.clone(),
+                    keeper: self.names.keepers[keeper_index].clone(),
+                    collateral_asset: self.names.assets[asset.index()].clone(),
+                    debt_asset: self.names.assets[debt_asset.index()].clone(),
                     health_factor_before: f64::NAN,
                     health_factor_after: f64::NAN,
                     close_factor: take.slice / lot_before,

@@ -13,6 +13,7 @@ use crate::mechanism::compound::{
 use crate::mechanism::euler;
 use crate::mechanism::morpho::liquidation_incentive_factor;
 use crate::mechanism::perp::{IsolatedPosition, PartialLiquidationState};
+use crate::names::{AccountName, Name};
 use crate::report::{EventKind, LiquidationEvent};
 use crate::setup::{LendingMechanism, LendingSetup};
 
@@ -609,12 +610,12 @@ impl Simulation {
         self.seized_by_account[protocol_index][account.index()] += collateral_seized_usd;
 
         let protocol = &self.protocols[protocol_index];
-        let symbol = |asset: AssetId| self.market.assets[asset.index()].symbol.clone();
+        let symbol = |asset: AssetId| self.names.assets[asset.index()].clone();
         let event = LiquidationEvent {
             block,
-            protocol: protocol.name.clone(),
+            protocol: self.names.lending[protocol_index].clone(),
             account: protocol.label(account),
-            keeper: self.market.keepers[keeper_index].name.clone(),
+            keeper: self.names.keepers[keeper_index].clone(),
             collateral_asset: symbol(c),
             debt_asset: symbol(plan.debt_asset),
             health_factor_before: plan.health_factor_before,
@@ -662,7 +663,6 @@ impl Simulation {
         }
         let health_factor_before = protocol.health_factor(account, prices);
         let label = protocol.label(account);
-        let name = protocol.name.clone();
         let (collateral, debt) = self.protocols[p].clear_account(account);
         let pool = self.lending[p].backstop.as_mut().expect("a backstop model");
         for (asset, &amount) in collateral.iter().enumerate() {
@@ -687,12 +687,12 @@ impl Simulation {
         self.lending[p]
             .breakers
             .record_velocity(collateral_usd, now);
-        let symbol = |asset: AssetId| self.market.assets[asset.index()].symbol.clone();
+        let symbol = |asset: AssetId| self.names.assets[asset.index()].clone();
         let event = LiquidationEvent {
             block,
-            protocol: name,
+            protocol: self.names.lending[p].clone(),
             account: label,
-            keeper: "backstop".to_string(),
+            keeper: self.names.backstop.clone(),
             collateral_asset: symbol(collateral_asset),
             debt_asset: symbol(debt_asset),
             health_factor_before,
@@ -706,7 +706,7 @@ impl Simulation {
             protocol_fee_usd: 0.0,
             collateral_price: prices[collateral_asset.index()],
             debt_price: prices[debt_asset.index()],
-            venue: String::new(),
+            venue: Name::default(),
             collateral_sold: 0.0,
             sale_proceeds_usd: 0.0,
             gas_usd: 0.0,
@@ -781,7 +781,6 @@ impl Simulation {
             collateral: protocol.collateral_row(account).to_vec(),
         };
         let label = protocol.label(account);
-        let name = protocol.name.clone();
         let runtime = &mut self.lending[p];
         let comet = runtime
             .comet
@@ -824,12 +823,12 @@ impl Simulation {
             }
             let value = amount * prices[asset];
             let share = value / absorbed.seized_value;
-            let symbol = |a: usize| self.market.assets[a].symbol.clone();
+            let symbol = |a: usize| self.names.assets[a].clone();
             let event = LiquidationEvent {
                 block,
-                protocol: name.clone(),
+                protocol: self.names.lending[p].clone(),
                 account: label.clone(),
-                keeper: "absorb".to_string(),
+                keeper: self.names.absorb.clone(),
                 collateral_asset: symbol(asset),
                 debt_asset: symbol(debt_asset.index()),
                 health_factor_before,
@@ -843,7 +842,7 @@ impl Simulation {
                 protocol_fee_usd: 0.0,
                 collateral_price: prices[asset],
                 debt_price: prices[debt_asset.index()],
-                venue: String::new(),
+                venue: Name::default(),
                 collateral_sold: 0.0,
                 sale_proceeds_usd: 0.0,
                 gas_usd: 0.0,
@@ -943,11 +942,11 @@ impl Simulation {
                 let value = bought * price;
                 let event = LiquidationEvent {
                     block,
-                    protocol: self.protocols[p].name.clone(),
-                    account: "reserves".to_string(),
-                    keeper: self.market.keepers[keeper_index].name.clone(),
-                    collateral_asset: self.market.assets[asset].symbol.clone(),
-                    debt_asset: "USD".to_string(),
+                    protocol: self.names.lending[p].clone(),
+                    account: AccountName::Label(self.names.reserves.clone()),
+                    keeper: self.names.keepers[keeper_index].clone(),
+                    collateral_asset: self.names.assets[asset].clone(),
+                    debt_asset: self.names.usd.clone(),
                     health_factor_before: f64::NAN,
                     health_factor_after: f64::NAN,
                     close_factor: bought / inventory,

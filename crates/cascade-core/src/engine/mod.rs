@@ -36,6 +36,7 @@ use crate::cdp::CdpProtocol;
 use crate::health_index::HealthIndex;
 use crate::ids::{AccountId, AssetId, OracleId};
 use crate::lending::LendingProtocol;
+use crate::names::Name;
 use crate::option_vault::OptionVault;
 use crate::oracle::{OracleModel, OracleState, PriceSource};
 use crate::perp_exchange::PerpExchange;
@@ -348,6 +349,55 @@ pub struct Simulation {
     attack: Option<AttackRuntime>,
     /// A liquidation's debt row before it ran (a buffer kept to avoid an allocation per call).
     debt_before: Vec<f64>,
+    /// The names events carry, made once.
+    names: EventNames,
+}
+
+/// The names of the market's protocols, keepers and assets as events carry them: shared, so that
+/// recording an event copies no string.
+#[derive(Debug, Clone)]
+struct EventNames {
+    lending: Vec<Name>,
+    cdps: Vec<Name>,
+    perps: Vec<Name>,
+    keepers: Vec<Name>,
+    assets: Vec<Name>,
+    vaults: Vec<Name>,
+    /// The debt asset of perps and options (their margin is in USD).
+    usd: Name,
+    backstop: Name,
+    absorb: Name,
+    liquidation_engine: Name,
+    adl: Name,
+    /// The account of store-front sales: a Compound market's reserves.
+    reserves: Name,
+}
+
+impl EventNames {
+    fn new(market: &Market) -> Self {
+        EventNames {
+            lending: market
+                .protocols
+                .iter()
+                .map(|p| Name::new(&p.name))
+                .collect(),
+            cdps: market.cdps.iter().map(|p| Name::new(&p.name)).collect(),
+            perps: market.perps.iter().map(|p| Name::new(&p.name)).collect(),
+            keepers: market.keepers.iter().map(|k| Name::new(&k.name)).collect(),
+            assets: market.assets.iter().map(|a| Name::new(&a.symbol)).collect(),
+            vaults: market
+                .option_vaults
+                .iter()
+                .map(|v| Name::new(&v.name))
+                .collect(),
+            usd: Name::new("USD"),
+            backstop: Name::new("backstop"),
+            absorb: Name::new("absorb"),
+            liquidation_engine: Name::new("liquidation-engine"),
+            adl: Name::new("adl"),
+            reserves: Name::new("reserves"),
+        }
+    }
 }
 
 /// Everything the liquidation phase reads besides balances (which only liquidations change).
@@ -456,6 +506,7 @@ impl Simulation {
             quiet_liquidation_inputs: None,
             attack: None,
             debt_before: Vec::with_capacity(n_assets),
+            names: EventNames::new(&market),
             market,
         }
     }

@@ -4,6 +4,7 @@
 use crate::ids::AssetId;
 use crate::mechanism::backstop::InsuranceFund;
 use crate::mechanism::options::{short_option_margin, DeltaHedger, OptionHolding, OptionKind};
+use crate::names::{AccountName, Name};
 use crate::option_vault::OptionVault;
 use crate::report::{EventKind, LiquidationEvent};
 use crate::setup::SECONDS_PER_YEAR;
@@ -16,7 +17,7 @@ pub(crate) struct VaultRuntime {
     pub vault: OptionVault,
     /// The market makers (or the vault's own desk when it has none): the first liquidates writers.
     desks: Vec<DeltaHedger>,
-    desk_names: Vec<String>,
+    desk_names: Vec<Name>,
     rebalance_blocks: Vec<u64>,
     insurance: Option<InsuranceFund>,
     insurance_lowest: f64,
@@ -41,7 +42,7 @@ impl VaultRuntime {
                 .initial_hedge
                 .unwrap_or_else(|| -desk.options_delta(spot, 0.0));
             desks.push(desk);
-            desk_names.push(maker.name.clone());
+            desk_names.push(Name::new(&maker.name));
             rebalance_blocks.push(maker.rebalance_blocks.max(1));
         }
         if desks.is_empty() {
@@ -52,7 +53,7 @@ impl VaultRuntime {
                 hedge: 0.0,
                 rebalance_band: 0.0,
             });
-            desk_names.push(format!("{}-desk", vault.name));
+            desk_names.push(Name::from(format!("{}-desk", vault.name)));
             rebalance_blocks.push(1);
         }
         let initial = vault.insurance_fund.map_or(0.0, |fund| fund.initial_usd);
@@ -181,7 +182,7 @@ impl Simulation {
             }
         }
         outcome.n_liquidatable += due.len() as u32;
-        let symbol = self.market.assets[vault.asset.index()].symbol.clone();
+        let symbol = self.names.assets[vault.asset.index()].clone();
         for (writer_index, value, margin) in due {
             let runtime = &mut self.vaults[index];
             let writer = runtime.vault.writers[writer_index];
@@ -201,11 +202,11 @@ impl Simulation {
             }
             let event = LiquidationEvent {
                 block,
-                protocol: runtime.vault.name.clone(),
-                account: writer_index.to_string(),
+                protocol: self.names.vaults[index].clone(),
+                account: AccountName::Index(writer_index as u32),
                 keeper: runtime.desk_names[0].clone(),
                 collateral_asset: symbol.clone(),
-                debt_asset: "USD".to_string(),
+                debt_asset: self.names.usd.clone(),
                 health_factor_before: writer.collateral_usd / (margin * units),
                 health_factor_after: f64::INFINITY,
                 close_factor: 1.0,
@@ -217,7 +218,7 @@ impl Simulation {
                 protocol_fee_usd: 0.0,
                 collateral_price: spot,
                 debt_price: 1.0,
-                venue: String::new(),
+                venue: Name::default(),
                 collateral_sold: 0.0,
                 sale_proceeds_usd: 0.0,
                 gas_usd: 0.0,

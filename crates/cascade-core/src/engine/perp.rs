@@ -14,6 +14,7 @@ use crate::mechanism::perp::{
     funding_payment, funding_rate, liquidate_cross, liquidate_isolated, mark_price,
     IsolatedPosition, MarginTiers, MarkPriceInputs, PartialLiquidationState, PerpLiquidationFill,
 };
+use crate::names::Name;
 use crate::perp_exchange::{MarginMode, PerpExchange};
 use crate::report::{EventKind, LiquidationEvent};
 
@@ -474,7 +475,11 @@ impl Simulation {
             (done.venue, done.sold, price)
         } else {
             let (bought, paid) = self.trading.buy(asset, close, &self.reference);
-            (String::new(), bought, paid / bought.max(f64::MIN_POSITIVE))
+            (
+                Name::default(),
+                bought,
+                paid / bought.max(f64::MIN_POSITIVE),
+            )
         };
         if filled <= 0.0 {
             return;
@@ -498,11 +503,11 @@ impl Simulation {
         let notional = filled * mark;
         let event = LiquidationEvent {
             block,
-            protocol: runtime.exchange.name.clone(),
+            protocol: self.names.perps[index].clone(),
             account: runtime.exchange.label(account),
-            keeper: "liquidation-engine".to_string(),
-            collateral_asset: self.market.assets[asset.index()].symbol.clone(),
-            debt_asset: "USD".to_string(),
+            keeper: self.names.liquidation_engine.clone(),
+            collateral_asset: self.names.assets[asset.index()].clone(),
+            debt_asset: self.names.usd.clone(),
             health_factor_before: health_before,
             health_factor_after: health_after,
             close_factor: filled / position.size.abs(),
@@ -593,11 +598,11 @@ impl Simulation {
         let notional = closed * marks[market];
         let event = LiquidationEvent {
             block,
-            protocol: runtime.exchange.name.clone(),
+            protocol: self.names.perps[index].clone(),
             account: runtime.exchange.label(account),
-            keeper: "adl".to_string(),
-            collateral_asset: self.market.assets[asset.index()].symbol.clone(),
-            debt_asset: "USD".to_string(),
+            keeper: self.names.adl.clone(),
+            collateral_asset: self.names.assets[asset.index()].clone(),
+            debt_asset: self.names.usd.clone(),
             health_factor_before: health_before,
             health_factor_after: f64::NAN,
             close_factor: closed / position.size.abs(),
@@ -609,7 +614,7 @@ impl Simulation {
             protocol_fee_usd: 0.0,
             collateral_price: marks[market],
             debt_price: 1.0,
-            venue: String::new(),
+            venue: Name::default(),
             collateral_sold: 0.0,
             sale_proceeds_usd: closed * bankruptcy,
             gas_usd: 0.0,
@@ -667,11 +672,11 @@ impl Simulation {
         let asset = runtime.exchange.markets[largest.market].asset;
         let event = LiquidationEvent {
             block,
-            protocol: runtime.exchange.name.clone(),
+            protocol: self.names.perps[index].clone(),
             account: runtime.exchange.label(account),
-            keeper: "backstop".to_string(),
-            collateral_asset: self.market.assets[asset.index()].symbol.clone(),
-            debt_asset: "USD".to_string(),
+            keeper: self.names.backstop.clone(),
+            collateral_asset: self.names.assets[asset.index()].clone(),
+            debt_asset: self.names.usd.clone(),
             health_factor_before: health_before,
             health_factor_after: f64::INFINITY,
             close_factor: 1.0,
@@ -683,7 +688,7 @@ impl Simulation {
             protocol_fee_usd: 0.0,
             collateral_price: marks[largest.market],
             debt_price: 1.0,
-            venue: String::new(),
+            venue: Name::default(),
             collateral_sold: 0.0,
             sale_proceeds_usd: 0.0,
             gas_usd: 0.0,

@@ -3,6 +3,7 @@
 
 use crate::ids::{AssetId, VenueId};
 use crate::mechanism::backstop::ProtocolOwnedLiquidity;
+use crate::names::Name;
 use crate::venue::{SaleQuote, Venue};
 
 use super::{KeeperModel, Market};
@@ -12,7 +13,10 @@ use super::{KeeperModel, Market};
 pub(crate) struct Trading {
     pub venues: Vec<Venue>,
     pub venues_of_asset: Vec<Vec<VenueId>>,
-    pub names: Vec<String>,
+    /// Per venue: its name in events.
+    pub names: Vec<Name>,
+    /// The name of sales to protocol-owned liquidity in events.
+    pub protocol_owned_liquidity: Name,
     /// Per asset: USD value (at the reference price) of what liquidations, backstop unwinds and
     /// hedges sold this block, net of what hedges bought; it moves the next block's reference price.
     pub sold_usd: Vec<f64>,
@@ -32,7 +36,7 @@ pub(crate) struct SalePlan {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct SaleDone {
     /// The venue's name (empty without one; `protocol-owned-liquidity` when the POL took it all).
-    pub venue: String,
+    pub venue: Name,
     /// Units sold in all (venue or external market plus POL).
     pub sold: f64,
     /// Units sold to the market (venue or external).
@@ -51,7 +55,8 @@ impl Trading {
         Trading {
             venues: market.venues.iter().map(|v| v.initial.clone()).collect(),
             venues_of_asset,
-            names: market.venues.iter().map(|v| v.name.clone()).collect(),
+            names: market.venues.iter().map(|v| Name::new(&v.name)).collect(),
+            protocol_owned_liquidity: Name::new("protocol-owned-liquidity"),
             sold_usd: vec![0.0; market.assets.len()],
         }
     }
@@ -155,11 +160,11 @@ impl Trading {
                 }
                 None => {
                     proceeds += rest * reference[asset.index()];
-                    (String::new(), rest)
+                    (Name::default(), rest)
                 }
             }
         } else {
-            ("protocol-owned-liquidity".to_string(), 0.0)
+            (self.protocol_owned_liquidity.clone(), 0.0)
         };
         self.sold_usd[asset.index()] += to_market * reference[asset.index()];
         SaleDone {
