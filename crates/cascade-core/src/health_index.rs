@@ -25,7 +25,9 @@
 //! queries since the last rebuild have wasted a quarter of a full scan's checks, the next query
 //! sorts the book at its prices.
 
-use crate::bucket_sort::bucket_sort_into;
+use rayon::prelude::*;
+
+use crate::bucket_sort::{bucket_sort_into, par_bucket_sort, PartedEntries};
 use crate::ids::AccountId;
 use crate::lending::LendingProtocol;
 
@@ -73,9 +75,8 @@ pub struct HealthIndex {
     snapshot_prices: Vec<f64>,
     /// Per account: how many times it has been re-keyed (an entry with another version is stale).
     versions: Vec<u32>,
-    /// Accounts touched since the last query (each once: `is_touched`).
+    /// Accounts touched since the last query (an account touched twice is listed twice).
     touched: Vec<AccountId>,
-    is_touched: Vec<bool>,
     n_indexed: usize,
     /// Live accounts the queries since the last rebuild checked and found above their threshold:
     /// the cost of a drifted snapshot, paid for again by every query until a rebuild.
@@ -100,7 +101,6 @@ impl HealthIndex {
             snapshot_prices: Vec::new(),
             versions: vec![0; protocol.n_accounts()],
             touched: Vec::new(),
-            is_touched: vec![false; protocol.n_accounts()],
             n_indexed: 0,
             n_wasted: 0,
             scratch: Vec::new(),
@@ -111,52 +111,70 @@ impl HealthIndex {
         index
     }
 
-    /// Keys every account at `prices` into one sorted run per group (the previous runs' arrays are
-    /// reused: a rebuild mostly keeps the same groups).
+    /// Keys every account at `prices` into one sorted run per group, on the current rayon pool's
+    /// threads (the same runs at any number of threads: the accounts are keyed in chunks whose
+    /// results are taken in chunk order, and the sort is deterministic).
     fn rebuild(&mut self, protocol: &LendingProtocol, prices: &[f64]) {
-        let mut spare: Vec<Vec<Entry>> = std::mem::take(&mut self.groups)
-            .into_iter()
-            .flat_map(|group| group.runs.into_iter().map(|run| run.entries))
-            .map(|mut entries| {
-                entries.clear();
-                entries
+        self.snapshot_prices = prices.to_vec();
+        let n_accounts = protocol.n_accounts();
+        let versions = &self.versions;
+        // Per chunk of accounts: its entries, one list per signature in order of first appearance
+        // (few distinct signatures exist in a book: the most recent one is tried first).
+        let chunks: Vec<SignatureLists> = (0..n_accounts.div_ceil(KEY_CHUNK))
+            .into_par_iter()
+            .map(|chunk| {
+                let mut lists: SignatureLists = Vec::new();
+                let mut last = usize::MAX;
+                let first = chunk * KEY_CHUNK;
+                let end = (first + KEY_CHUNK).min(n_accounts);
+                for (account_index, &version) in (first..end).zip(&versions[first..end]) {
+                    let account = AccountId(account_index as u32);
+                    let signature = masks(protocol, account);
+                    // No debt: never liquidatable. No collateral: nothing to seize.
+                    if signature.0 == 0 || signature.1 == 0 {
+                        continue;
+                    }
+                    if last == usize::MAX || lists[last].0 != signature {
+                        last = match lists.iter().position(|(s, _)| *s == signature) {
+                            Some(found) => found,
+                            None => {
+                                lists.push((signature, Vec::with_capacity(KEY_CHUNK)));
+                                lists.len() - 1
+                            }
+                        };
+                    }
+                    lists[last].1.push(Entry {
+                        key: protocol.health_factor(account, prices),
+                        account,
+                        version,
+                    });
+                }
+                lists
             })
             .collect();
-        // The largest array last: the first group of a new index is usually the only one.
-        spare.sort_by_key(Vec::capacity);
-        self.snapshot_prices = prices.to_vec();
-        // Few distinct (collateral, debt) signatures exist in a book, so the most recent group is
-        // tried first and the rest searched linearly (cheaper than a map lookup per account).
-        let mut last = usize::MAX;
+        let mut signatures: Vec<(u64, u64)> = chunks
+            .iter()
+            .flat_map(|lists| lists.iter().map(|(signature, _)| *signature))
+            .collect();
+        signatures.sort_unstable();
+        signatures.dedup();
+        self.groups.clear();
+        self.touched.clear();
         let mut n_indexed = 0;
-        for account_index in 0..protocol.n_accounts() {
-            let account = AccountId(account_index as u32);
-            let signature = masks(protocol, account);
-            // No debt: never liquidatable. No collateral: nothing to seize.
-            if signature.0 == 0 || signature.1 == 0 {
-                continue;
-            }
-            if last == usize::MAX || self.groups[last].signature != signature {
-                last = self.group_of(signature, || {
-                    spare.pop().unwrap_or_else(|| {
-                        Vec::with_capacity(protocol.n_accounts() - account_index)
-                    })
-                });
-            }
-            self.groups[last].pending.push(Entry {
-                key: protocol.health_factor(account, prices),
-                account,
-                version: self.versions[account_index],
-            });
-            n_indexed += 1;
-        }
-        for account in self.touched.drain(..) {
-            self.is_touched[account.index()] = false;
-        }
-        for group in &mut self.groups {
-            let mut entries = std::mem::take(&mut group.pending);
-            sort_by_key(&mut entries, &mut self.scratch);
-            group.runs.push(Run {
+        for signature in signatures {
+            let parts: Vec<&[Entry]> = chunks
+                .iter()
+                .filter_map(|lists| {
+                    lists
+                        .iter()
+                        .find(|(s, _)| *s == signature)
+                        .map(|(_, entries)| &entries[..])
+                })
+                .collect();
+            let entries = sort_parts_by_key(&parts);
+            n_indexed += entries.len();
+            let group = self.group_of(signature, Vec::new);
+            self.groups[group].runs.push(Run {
                 entries,
                 first_live: 0,
             });
@@ -192,20 +210,17 @@ impl HealthIndex {
 
     /// Records that an account's balances changed (so its key no longer bounds it).
     pub fn touch(&mut self, account: AccountId) {
-        if !self.is_touched[account.index()] {
-            self.is_touched[account.index()] = true;
-            self.touched.push(account);
-        }
+        self.touched.push(account);
     }
 
     /// Keys the touched accounts again at the snapshot prices, with their balances now, into new
     /// runs, and merges runs that have grown to the size of the run before them.
     fn rekey_touched(&mut self, protocol: &LendingProtocol) {
         let mut touched = std::mem::take(&mut self.touched);
-        // Account order: the runs' contents do not depend on the order of the touches.
+        // Account order, each once: the runs' contents do not depend on the order of the touches.
         touched.sort_unstable();
+        touched.dedup();
         for &account in &touched {
-            self.is_touched[account.index()] = false;
             let version = &mut self.versions[account.index()];
             *version = version.wrapping_add(1);
             let version = *version;
@@ -346,6 +361,50 @@ fn merge_live(older: Run, newer: Run, versions: &[u32]) -> Run {
         entries: merged,
         first_live: 0,
     }
+}
+
+/// Accounts keyed per task when the index is (re)built.
+const KEY_CHUNK: usize = 1 << 15;
+
+/// One chunk's entries: a list per (collateral, debt) signature, in order of first appearance.
+type SignatureLists = Vec<((u64, u64), Vec<Entry>)>;
+
+/// Consecutive parts of one list of entries, visited part by part.
+struct Parts<'a>(&'a [&'a [Entry]]);
+
+impl PartedEntries<Entry> for Parts<'_> {
+    fn units(&self) -> usize {
+        self.0.len()
+    }
+
+    fn each_in(&self, units: std::ops::Range<usize>, mut visit: impl FnMut(Entry)) {
+        for part in &self.0[units] {
+            part.iter().for_each(|&entry| visit(entry));
+        }
+    }
+}
+
+/// The entries of `parts` (taken in order) sorted by key, on the current rayon pool's threads
+/// (the same order at any number of threads).
+fn sort_parts_by_key(parts: &[&[Entry]]) -> Vec<Entry> {
+    let n: usize = parts.iter().map(|part| part.len()).sum();
+    // The bucket sort needs keys whose bits order like their values: non-negative, not NaN (a
+    // health factor of an account with debt, at non-negative prices).
+    let (low, high) = parts
+        .par_iter()
+        .map(|part| {
+            part.iter().fold((u64::MAX, 0), |(low, high), entry| {
+                let bits = entry.key.to_bits();
+                (low.min(bits), high.max(bits))
+            })
+        })
+        .reduce(|| (u64::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+    if high > f64::INFINITY.to_bits() {
+        let mut entries: Vec<Entry> = parts.concat();
+        entries.sort_unstable_by(|a, b| a.key.total_cmp(&b.key));
+        return entries;
+    }
+    par_bucket_sort(&Parts(parts), n, (low, high), |entry| entry.key)
 }
 
 fn masks(protocol: &LendingProtocol, account: AccountId) -> (u64, u64) {

@@ -334,9 +334,10 @@ pub struct Simulation {
     totals: Totals,
     mechanisms: MechanismTotals,
     flows: Flows,
-    liquidated_accounts: Vec<Vec<bool>>,
-    /// Per protocol, per account: collateral value seized from it in the run (USD).
-    seized_by_account: Vec<Vec<f64>>,
+    /// Per lending protocol: (account, collateral value seized from it in USD) for every liquidation
+    /// of one of its accounts, in order (appended, not indexed by account: a liquidation then
+    /// touches no per-account array; [`Self::seized_by_account`] adds them up).
+    seizures: Vec<Vec<(AccountId, f64)>>,
     lowest_primary_price: f64,
     primary: AssetId,
     stop_reason: Option<StopReason>,
@@ -491,16 +492,7 @@ impl Simulation {
             totals: Totals::default(),
             mechanisms: MechanismTotals::default(),
             flows: Flows::new(n_assets),
-            liquidated_accounts: market
-                .protocols
-                .iter()
-                .map(|p| vec![false; p.n_accounts()])
-                .collect(),
-            seized_by_account: market
-                .protocols
-                .iter()
-                .map(|p| vec![0.0; p.n_accounts()])
-                .collect(),
+            seizures: vec![Vec::new(); market.protocols.len()],
             primary,
             stop_reason: None,
             quiet_liquidation_inputs: None,
@@ -1098,12 +1090,9 @@ impl Simulation {
             equilibrium_price: self.reference[self.primary.index()],
             lowest_price: self.lowest_primary_price,
             n_liquidations: self.totals.n_liquidations,
-            n_accounts_liquidated: self
-                .liquidated_accounts
-                .iter()
-                .flatten()
-                .filter(|&&hit| hit)
-                .count() as u64
+            n_accounts_liquidated: (0..self.protocols.len())
+                .map(|p| self.seized_by_account(p).len() as u64)
+                .sum::<u64>()
                 + n_positions_liquidated,
             collateral_seized_usd: self.totals.collateral_seized_usd,
             debt_repaid_usd: self.totals.debt_repaid_usd,
@@ -1144,12 +1133,7 @@ impl Simulation {
             .map(|record| &record.exogenous_prices);
         let (mut count, mut value) = (0, 0.0);
         for (protocol_index, initial) in self.market.protocols.iter().enumerate() {
-            for (account_index, &hit) in self.liquidated_accounts[protocol_index].iter().enumerate()
-            {
-                if !hit {
-                    continue;
-                }
-                let account = AccountId(account_index as u32);
+            for (account, seized) in self.seized_by_account(protocol_index) {
                 let below = |prices: &Vec<f64>| initial.health_factor(account, prices) < 1.0;
                 if worst_block.is_some_and(below)
                     || self.blocks.iter().any(|r| below(&r.exogenous_prices))
@@ -1157,10 +1141,27 @@ impl Simulation {
                     continue;
                 }
                 count += 1;
-                value += self.seized_by_account[protocol_index][account_index];
+                value += seized;
             }
         }
         (count, value)
+    }
+
+    /// The accounts of lending protocol `p` liquidated so far, in account order, each with the
+    /// collateral value seized from it (USD, added up in the order of the liquidations).
+    fn seized_by_account(&self, p: usize) -> Vec<(AccountId, f64)> {
+        let mut log = self.seizures[p].clone();
+        // Stable: each account's seizures keep their order, so the sums are the same to the bit
+        // as adding them up as they happened.
+        log.sort_by_key(|&(account, _)| account);
+        let mut totals: Vec<(AccountId, f64)> = Vec::new();
+        for (account, seized) in log {
+            match totals.last_mut() {
+                Some((last, total)) if *last == account => *total += seized,
+                _ => totals.push((account, 0.0 + seized)),
+            }
+        }
+        totals
     }
 }
 
