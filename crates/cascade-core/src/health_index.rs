@@ -118,6 +118,7 @@ impl HealthIndex {
         self.snapshot_prices = prices.to_vec();
         let n_accounts = protocol.n_accounts();
         let versions = &self.versions;
+        let listed = listed_mask(protocol);
         // Per chunk of accounts: its entries, one list per signature in order of first appearance
         // (few distinct signatures exist in a book: the most recent one is tried first).
         let chunks: Vec<SignatureLists> = (0..n_accounts.div_ceil(KEY_CHUNK))
@@ -129,7 +130,7 @@ impl HealthIndex {
                 let end = (first + KEY_CHUNK).min(n_accounts);
                 for (account_index, &version) in (first..end).zip(&versions[first..end]) {
                     let account = AccountId(account_index as u32);
-                    let signature = masks(protocol, account);
+                    let signature = masks(protocol, account, listed);
                     // No debt: never liquidatable. No collateral: nothing to seize.
                     if signature.0 == 0 || signature.1 == 0 {
                         continue;
@@ -220,11 +221,12 @@ impl HealthIndex {
         // Account order, each once: the runs' contents do not depend on the order of the touches.
         touched.sort_unstable();
         touched.dedup();
+        let listed = listed_mask(protocol);
         for &account in &touched {
             let version = &mut self.versions[account.index()];
             *version = version.wrapping_add(1);
             let version = *version;
-            let signature = masks(protocol, account);
+            let signature = masks(protocol, account, listed);
             if signature.0 == 0 || signature.1 == 0 {
                 continue;
             }
@@ -407,20 +409,29 @@ fn sort_parts_by_key(parts: &[&[Entry]]) -> Vec<Entry> {
     par_bucket_sort(&Parts(parts), n, (low, high), |entry| entry.key)
 }
 
-fn masks(protocol: &LendingProtocol, account: AccountId) -> (u64, u64) {
-    let mut collateral_mask = 0u64;
-    let mut debt_mask = 0u64;
-    for (asset, &amount) in protocol.collateral_row(account).iter().enumerate() {
-        if amount > 0.0 && protocol.risk_params[asset].is_some() {
-            collateral_mask |= 1 << asset;
-        }
-    }
-    for (asset, &amount) in protocol.debt_row(account).iter().enumerate() {
-        if amount > 0.0 {
-            debt_mask |= 1 << asset;
-        }
-    }
-    (collateral_mask, debt_mask)
+/// The assets an account holds: (listed collateral with a positive balance, positive debts), as
+/// bit masks. `listed` is [`listed_mask`] of the protocol.
+fn masks(protocol: &LendingProtocol, account: AccountId, listed: u64) -> (u64, u64) {
+    let held = |row: &[f64]| {
+        row.iter().enumerate().fold(0u64, |mask, (asset, &amount)| {
+            mask | (u64::from(amount > 0.0) << asset)
+        })
+    };
+    (
+        held(protocol.collateral_row(account)) & listed,
+        held(protocol.debt_row(account)),
+    )
+}
+
+/// The assets the protocol lists as collateral, as a bit mask.
+fn listed_mask(protocol: &LendingProtocol) -> u64 {
+    protocol
+        .risk_params
+        .iter()
+        .enumerate()
+        .fold(0, |mask, (asset, params)| {
+            mask | (u64::from(params.is_some()) << asset)
+        })
 }
 
 fn bits(mask: u64) -> Vec<usize> {

@@ -480,7 +480,11 @@ impl Simulation {
             oracle_states,
             oracle_values,
             protocol_prices,
-            protocols: market.protocols.clone(),
+            protocols: market
+                .protocols
+                .iter()
+                .map(LendingProtocol::par_clone)
+                .collect(),
             indices,
             treasury_collateral: vec![vec![0.0; n_assets]; market.protocols.len()],
             lending,
