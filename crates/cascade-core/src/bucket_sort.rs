@@ -64,8 +64,9 @@ pub(crate) fn bucket_sort_into<T: Copy, S: Entries<T> + ?Sized>(
     // u64 -> f64 conversion, a positive scale and truncation are all monotone, so the bucket never
     // decreases as the key grows (a u128 division per entry costs more than the rest of the pass).
     let scale = n_buckets as f64 / ((high - low) as f64 + 1.0);
-    let bucket =
-        |entry: &T| (((key(entry).to_bits() - low) as f64 * scale) as usize).min(n_buckets - 1);
+    let bucket_of_key =
+        move |key: f64| (((key.to_bits() - low) as f64 * scale) as usize).min(n_buckets - 1);
+    let bucket = |entry: &T| bucket_of_key(key(entry));
     let n_coarse = ((n_buckets - 1) >> shift) + 1;
     let mut coarse_starts = vec![0usize; n_coarse + 1];
     source.each(|entry| coarse_starts[(bucket(&entry) >> shift) + 1] += 1);
@@ -81,70 +82,79 @@ pub(crate) fn bucket_sort_into<T: Copy, S: Entries<T> + ?Sized>(
         *slot += 1;
     });
     // Each coarse bucket into its fine buckets, each fine bucket sorted, and back.
-    let mut fine = FineScratch::new(shift, filler);
+    let mut fine = FineScratch::new(filler);
     for (group, range) in coarse_starts.windows(2).enumerate() {
-        fine.sort(
-            &mut sorted[range[0]..range[1]],
-            group << shift,
-            bucket,
-            by_key,
-        );
+        fine.sort(&mut sorted[range[0]..range[1]], 1 << shift, &key, |key| {
+            bucket_of_key(key) - (group << shift)
+        });
     }
 }
 
-/// The buffers of the second scatter, which sorts one coarse bucket (holding the fine buckets
-/// `first..first + (1 << shift)`) through its fine buckets.
+/// The buffers of the second scatter, which sorts one coarse bucket through its fine buckets.
 struct FineScratch<T> {
     starts: Vec<usize>,
     next: Vec<usize>,
-    buffer: Vec<T>,
+    /// The coarse bucket's keys, computed once per entry (a key may cost a division).
+    keys: Vec<f64>,
+    /// (key, entry) scattered into the fine buckets.
+    buffer: Vec<(f64, T)>,
     filler: T,
 }
 
 impl<T: Copy> FineScratch<T> {
-    fn new(shift: u32, filler: T) -> Self {
+    fn new(filler: T) -> Self {
         FineScratch {
-            starts: vec![0; (1 << shift) + 1],
-            next: vec![0; 1 << shift],
+            starts: Vec::new(),
+            next: Vec::new(),
+            keys: Vec::new(),
             buffer: Vec::new(),
             filler,
         }
     }
 
-    /// Sorts `staged`, one coarse bucket whose first fine bucket is `first`, in place: a stable
-    /// scatter into its fine buckets (in the buffer), a comparison sort of each, and back.
+    /// Sorts `staged`, one coarse bucket, in place: a stable scatter into its `n_fine` fine
+    /// buckets (`fine_of_key`, monotone, below `n_fine`) in the buffer, a comparison sort of each,
+    /// and back. Each key is computed once; the sorts compare the stored keys, so they make the
+    /// same comparisons, with the same outcomes, as sorts of the entries by `key` would (the same
+    /// order, ties included).
     fn sort(
         &mut self,
         staged: &mut [T],
-        first: usize,
-        bucket: impl Fn(&T) -> usize,
-        by_key: impl Fn(&T, &T) -> std::cmp::Ordering,
+        n_fine: usize,
+        key: impl Fn(&T) -> f64,
+        fine_of_key: impl Fn(f64) -> usize,
     ) {
         if staged.len() < 2 {
             return;
         }
-        self.starts.fill(0);
+        self.starts.clear();
+        self.starts.resize(n_fine + 1, 0);
+        self.keys.clear();
         for entry in staged.iter() {
-            self.starts[bucket(entry) - first + 1] += 1;
+            let key = key(entry);
+            self.keys.push(key);
+            self.starts[fine_of_key(key) + 1] += 1;
         }
         for index in 1..self.starts.len() {
             self.starts[index] += self.starts[index - 1];
         }
-        let fine_buckets = self.next.len();
-        self.next.copy_from_slice(&self.starts[..fine_buckets]);
+        self.next.clear();
+        self.next.extend_from_slice(&self.starts[..n_fine]);
         self.buffer.clear();
-        self.buffer.resize(staged.len(), self.filler);
-        for entry in staged.iter() {
-            let slot = &mut self.next[bucket(entry) - first];
-            self.buffer[*slot] = *entry;
+        self.buffer.resize(staged.len(), (0.0, self.filler));
+        for (entry, &key) in staged.iter().zip(&self.keys) {
+            let slot = &mut self.next[fine_of_key(key)];
+            self.buffer[*slot] = (key, *entry);
             *slot += 1;
         }
         for window in self.starts.windows(2) {
             if window[1] - window[0] > 1 {
-                self.buffer[window[0]..window[1]].sort_unstable_by(&by_key);
+                self.buffer[window[0]..window[1]].sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
             }
         }
-        staged.copy_from_slice(&self.buffer);
+        for (slot, &(_, entry)) in staged.iter_mut().zip(&self.buffer) {
+            *slot = entry;
+        }
     }
 }
 
@@ -178,12 +188,12 @@ where
     if n < 1024 || threads == 1 {
         return bucket_sort(&Whole(source), n, (low, high), key);
     }
-    let by_key = |a: &T, b: &T| key(a).total_cmp(&key(b));
     let (n_buckets, shift) = buckets(n);
     let n_coarse = ((n_buckets - 1) >> shift) + 1;
     let scale = n_buckets as f64 / ((high - low) as f64 + 1.0);
-    let bucket =
-        |entry: &T| (((key(entry).to_bits() - low) as f64 * scale) as usize).min(n_buckets - 1);
+    let bucket_of_key =
+        move |key: f64| (((key.to_bits() - low) as f64 * scale) as usize).min(n_buckets - 1);
+    let bucket = |entry: &T| bucket_of_key(key(entry));
     let units = source.units();
     let parts: Vec<Range<usize>> = (0..threads)
         .map(|part| units * part / threads..units * (part + 1) / threads)
@@ -236,8 +246,117 @@ where
         rest = after;
     }
     groups.into_par_iter().enumerate().for_each_init(
-        || FineScratch::new(shift, T::default()),
-        |fine, (group, staged)| fine.sort(staged, group << shift, bucket, by_key),
+        || FineScratch::new(T::default()),
+        |fine, (group, staged)| {
+            fine.sort(staged, 1 << shift, &key, |key| {
+                bucket_of_key(key) - (group << shift)
+            });
+        },
+    );
+    sorted
+}
+
+/// Bits below a key's bin (see [`bin_of_key`]).
+pub(crate) const BIN_SHIFT: u32 = 44;
+
+/// The number of bins: one per value of a key bit pattern's top `64 - BIN_SHIFT` bits.
+pub(crate) const N_BINS: usize = 1 << (64 - BIN_SHIFT);
+
+/// A key's bin: the top 20 bits of its bit pattern (for a non-negative key: the exponent and the
+/// first 8 bits of the mantissa, so each bin spans 0.2% to 0.4% of its keys' values). A bucketing
+/// that needs no key range, so that a caller can count bins in the same pass that finds the range
+/// (and checks the entries): [`par_binned_sort`] then reads the entries only once more.
+pub(crate) fn bin_of_key(key: f64) -> usize {
+    (key.to_bits() >> BIN_SHIFT) as usize
+}
+
+/// The `n` entries of `source` sorted ascending by `key` (non-negative, not NaN), given how many
+/// entries of each part of `source` fall in each bin ([`bin_of_key`]; `counts[p]` for the units
+/// `parts[p]`, the parts in order covering all units, each count array `N_BINS` long) and the
+/// lowest and highest key bit patterns. On the current rayon pool's threads, with the same result
+/// at any number of threads and however the units are cut into parts: each bin receives its
+/// entries in input order (every part scatters into its own ranges, reserved in part order), then
+/// each bin is sorted through fine buckets (about 8 entries each, a linear function of the bits
+/// below the bin's) like [`bucket_sort`]'s coarse buckets. Entries with equal keys keep no
+/// particular order, but the order is a function of the input.
+pub(crate) fn par_binned_sort<T, S>(
+    source: &S,
+    parts: &[Range<usize>],
+    counts: &[Vec<u32>],
+    (low, high): (u64, u64),
+    key: impl Fn(&T) -> f64 + Sync,
+) -> Vec<T>
+where
+    T: Copy + Default + Send + Sync,
+    S: PartedEntries<T> + ?Sized,
+{
+    assert_eq!(parts.len(), counts.len(), "one count array per part");
+    let n: usize = counts
+        .iter()
+        .flat_map(|part| part.iter())
+        .map(|&count| count as usize)
+        .sum();
+    if n == 0 {
+        return Vec::new();
+    }
+    let (first_bin, last_bin) = ((low >> BIN_SHIFT) as usize, (high >> BIN_SHIFT) as usize);
+    let n_used = last_bin - first_bin + 1;
+    // Each bin's start, and each part's first slot in each bin (parts in order within a bin).
+    let mut bin_starts = Vec::with_capacity(n_used + 1);
+    let mut part_counts: Vec<Vec<usize>> = vec![Vec::with_capacity(n_used); parts.len()];
+    let mut offset = 0;
+    for bin in first_bin..=last_bin {
+        bin_starts.push(offset);
+        for (part, counts) in counts.iter().enumerate() {
+            let count = counts[bin] as usize;
+            part_counts[part].push(count);
+            offset += count;
+        }
+    }
+    bin_starts.push(offset);
+    let mut sorted = Vec::with_capacity(n);
+    sorted.par_extend(rayon::iter::repeat_n(T::default(), n));
+    let mut ranges: Vec<Vec<&mut [T]>> = (0..parts.len())
+        .map(|_| Vec::with_capacity(n_used))
+        .collect();
+    let mut rest = &mut sorted[..];
+    for bin in 0..n_used {
+        for (part, counts) in part_counts.iter().enumerate() {
+            let (range, after) = std::mem::take(&mut rest).split_at_mut(counts[bin]);
+            ranges[part].push(range);
+            rest = after;
+        }
+    }
+    parts
+        .par_iter()
+        .zip(ranges)
+        .for_each(|(units, mut ranges)| {
+            source.each_in(units.clone(), |entry| {
+                let range = &mut ranges[bin_of_key(key(&entry)) - first_bin];
+                let (slot, after) = std::mem::take(range)
+                    .split_first_mut()
+                    .expect("the counts reserved a slot for every entry");
+                *slot = entry;
+                *range = after;
+            });
+        });
+    let mut bins: Vec<&mut [T]> = Vec::with_capacity(n_used);
+    let mut rest = &mut sorted[..];
+    for window in bin_starts.windows(2) {
+        let (bin, after) = std::mem::take(&mut rest).split_at_mut(window[1] - window[0]);
+        bins.push(bin);
+        rest = after;
+    }
+    const LOW_BITS: u64 = (1 << BIN_SHIFT) - 1;
+    bins.into_par_iter().for_each_init(
+        || FineScratch::new(T::default()),
+        |fine, staged| {
+            let n_fine = (staged.len() / 8).max(1);
+            let scale = n_fine as f64 / (1u64 << BIN_SHIFT) as f64;
+            fine.sort(staged, n_fine, &key, |key| {
+                (((key.to_bits() & LOW_BITS) as f64 * scale) as usize).min(n_fine - 1)
+            });
+        },
     );
     sorted
 }
@@ -437,6 +556,70 @@ mod tests {
                         .all(|(a, b)| a.0.to_bits() == b.0.to_bits() && a.1 == b.1)
                         && sorted.len() == n,
                     "n = {n}, {threads} threads"
+                );
+            }
+        }
+    }
+
+    /// The binned sort orders like a comparison sort (keys over many orders of magnitude, many
+    /// ties, zeros, one crowded bin), and gives the same order, ties included, however the units
+    /// are cut into parts and at any thread count.
+    #[test]
+    fn test_binned_sort_orders_keys_the_same_way_for_any_parts() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(21);
+        for n in [0, 1, 700, 40_000, 200_000] {
+            let entries: Vec<(f64, f64)> = (0..n)
+                .map(|i| {
+                    let key = match i % 5 {
+                        0 => f64::from(rng.gen_range(0..40u32)) / 8.0,
+                        // A crowded bin: keys within 0.1% of 1.5.
+                        1 => 1.5 + rng.gen_range(0.0..0.0015),
+                        _ => (rng.gen_range(-30.0..30.0f64)).exp(),
+                    };
+                    (key, i as f64)
+                })
+                .collect();
+            let mut expected: Vec<u64> = entries.iter().map(|e| e.0.to_bits()).collect();
+            expected.sort_unstable();
+            let key_bits = entries.iter().fold((u64::MAX, 0), |(low, high), entry| {
+                let bits = entry.0.to_bits();
+                (low.min(bits), high.max(bits))
+            });
+            let sort = |step: usize, n_parts: usize, threads: usize| {
+                let source = Steps(&entries, step);
+                let units = source.units();
+                let parts: Vec<Range<usize>> = (0..n_parts)
+                    .map(|p| units * p / n_parts..units * (p + 1) / n_parts)
+                    .collect();
+                let counts: Vec<Vec<u32>> = parts
+                    .iter()
+                    .map(|units| {
+                        let mut counts = vec![0u32; N_BINS];
+                        source.each_in(units.clone(), |e| counts[bin_of_key(e.0)] += 1);
+                        counts
+                    })
+                    .collect();
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap()
+                    .install(|| par_binned_sort(&source, &parts, &counts, key_bits, |e| e.0))
+            };
+            let one = sort(1, 1, 1);
+            let keys: Vec<u64> = one.iter().map(|e| e.0.to_bits()).collect();
+            assert_eq!(keys, expected, "n = {n}");
+            let mut ids: Vec<u64> = one.iter().map(|e| e.1 as u64).collect();
+            ids.sort_unstable();
+            assert_eq!(ids, (0..n as u64).collect::<Vec<_>>(), "a permutation");
+            for (step, n_parts, threads) in [(1, 2, 2), (13, 3, 3), (1_000, 5, 2), (7, 4, 1)] {
+                let many = sort(step, n_parts, threads);
+                assert!(
+                    one.iter()
+                        .zip(&many)
+                        .all(|(a, b)| a.0.to_bits() == b.0.to_bits() && a.1 == b.1)
+                        && many.len() == n,
+                    "n = {n}, {n_parts} parts, {threads} threads"
                 );
             }
         }

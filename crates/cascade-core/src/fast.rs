@@ -30,9 +30,11 @@
 //! compensated (two-term) sums, and the test `fast_path_agrees_with_engine` holds them to 1e-9
 //! relative.
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 
-use crate::bucket_sort::{par_bucket_sort, PartedEntries};
+use crate::bucket_sort::{bin_of_key, par_binned_sort, PartedEntries, N_BINS};
 use crate::engine::{primary_asset_of, read_source, Market, SummaryParts};
 use crate::ids::{AccountId, AssetId};
 use crate::lending::{AaveRules, LendingProtocol, RiskParams};
@@ -175,9 +177,14 @@ impl SortedBook {
             collateral: collateral_asset.index(),
             debt: debt_asset.index(),
         };
-        let accounts = par_bucket_sort(&rows, scan.n_entries, scan.key_bits, |&(c, d)| {
-            c * threshold / d
-        });
+        let accounts = par_binned_sort(
+            &rows,
+            &scan.parts,
+            &scan.counts,
+            scan.key_bits,
+            |&(c, d)| c * threshold / d,
+        );
+        debug_assert_eq!(accounts.len(), scan.n_entries);
         let stranded_debt = scan.stranded_debt;
         // The two running sums are independent: one per thread.
         let (prefix_collateral, prefix_debt) = rayon::join(
@@ -310,6 +317,10 @@ struct BookScan {
     n_entries: usize,
     key_bits: (u64, u64),
     stranded_debt: f64,
+    /// The parts the accounts were scanned in (in order, covering them all), and per part how
+    /// many entries fall in each key bin ([`bin_of_key`]): the sort's first pass.
+    parts: Vec<Range<usize>>,
+    counts: Vec<Vec<u32>>,
 }
 
 /// The one asset with a positive amount in a row: `Ok(None)` for none, `Err` for several.
@@ -335,8 +346,9 @@ fn scan_book(protocol: &LendingProtocol) -> Result<BookScan, NotApplicable> {
     let mut n_entries = 0;
     let (mut low, mut high) = (u64::MAX, 0);
     let mut stranded_debt = 0.0;
-    // An account's part in the book once the pair is known: an entry (counted, its key measured),
-    // debt without collateral, or nothing.
+    let mut counts = vec![0u32; N_BINS];
+    // An account's part in the book once the pair is known: an entry (counted, its key measured
+    // and binned), debt without collateral, or nothing.
     let mut take = |account: AccountId, (c, d): (usize, usize), threshold: f64| {
         let (collateral, debt) = (
             protocol.collateral_row(account)[c],
@@ -350,7 +362,9 @@ fn scan_book(protocol: &LendingProtocol) -> Result<BookScan, NotApplicable> {
             return;
         }
         n_entries += 1;
-        let bits = (collateral * threshold / debt).to_bits();
+        let key = collateral * threshold / debt;
+        counts[bin_of_key(key)] += 1;
+        let bits = key.to_bits();
         low = low.min(bits);
         high = high.max(bits);
     };
@@ -395,6 +409,8 @@ fn scan_book(protocol: &LendingProtocol) -> Result<BookScan, NotApplicable> {
             n_entries,
             key_bits: (low, high),
             stranded_debt,
+            parts: std::iter::once(0..protocol.n_accounts()).collect(),
+            counts: vec![counts],
         }),
         Some(_) => Err(NotApplicable(
             "accounts borrow the asset they deposit".into(),
@@ -426,33 +442,44 @@ fn par_scan_book(protocol: &LendingProtocol) -> Option<BookScan> {
         n_entries: usize,
         key_bits: (u64, u64),
         stranded: Vec<f64>,
+        /// Entries per key bin (`N_BINS` long; empty for a part's lead, binned into the part).
+        counts: Vec<u32>,
     }
-    // An account's part in the book for `pair`: Some(key bits) for an entry, the debt of an account
-    // with debt and no collateral, or nothing.
-    let measure = |account: usize, (c, d): (usize, usize), threshold: f64, part: &mut Part| {
+    // An account's part in the book for `pair`: an entry (counted and measured; its key's bin
+    // returned), the debt of an account with debt and no collateral, or nothing.
+    let measure = |account: usize,
+                   (c, d): (usize, usize),
+                   threshold: f64,
+                   part: &mut Part|
+     -> Option<usize> {
         let account = AccountId(account as u32);
         let (collateral, debt) = (
             protocol.collateral_row(account)[c],
             protocol.debt_row(account)[d],
         );
         if debt <= 0.0 {
-            return;
+            return None;
         }
         if collateral <= 0.0 {
             part.stranded.push(debt);
-            return;
+            return None;
         }
         part.n_entries += 1;
-        let bits = (collateral * threshold / debt).to_bits();
+        let key = collateral * threshold / debt;
+        let bits = key.to_bits();
         part.key_bits = (part.key_bits.0.min(bits), part.key_bits.1.max(bits));
+        Some(bin_of_key(key))
     };
+    let part_range =
+        |index: usize| n_accounts * index / threads..n_accounts * (index + 1) / threads;
     let threshold_of = |c: usize| protocol.risk_params[c].map(|p| p.liquidation_threshold);
     let parts: Option<Vec<Part>> = (0..threads)
         .into_par_iter()
         .map(|index| {
-            let accounts = n_accounts * index / threads..n_accounts * (index + 1) / threads;
+            let accounts = part_range(index);
             let mut part = Part {
                 key_bits: (u64::MAX, 0),
+                counts: vec![0; N_BINS],
                 ..Part::default()
             };
             let mut threshold = 0.0;
@@ -471,13 +498,15 @@ fn par_scan_book(protocol: &LendingProtocol) -> Option<BookScan> {
                     }
                 }
                 if let Some((pair, _)) = part.pair {
-                    measure(account, pair, threshold, &mut part);
+                    if let Some(bin) = measure(account, pair, threshold, &mut part) {
+                        part.counts[bin] += 1;
+                    }
                 }
             }
             Some(part)
         })
         .collect();
-    let parts = parts?;
+    let mut parts = parts?;
     let (c, d) = parts.iter().find_map(|part| part.pair)?.0;
     if c == d
         || parts
@@ -490,20 +519,20 @@ fn par_scan_book(protocol: &LendingProtocol) -> Option<BookScan> {
     let mut n_entries = 0;
     let (mut low, mut high) = (u64::MAX, 0);
     let mut stranded_debt = 0.0;
-    for (index, part) in parts.iter().enumerate() {
+    for (index, part) in parts.iter_mut().enumerate() {
         // The part's accounts before its first holding both (all of them if none does).
-        let start = n_accounts * index / threads;
-        let end = part
-            .pair
-            .map_or(n_accounts * (index + 1) / threads, |(_, first)| first);
+        let start = part_range(index).start;
+        let end = part.pair.map_or(part_range(index).end, |(_, first)| first);
         let mut lead = Part {
             key_bits: (u64::MAX, 0),
             ..Part::default()
         };
         for account in start..end {
-            measure(account, (c, d), threshold, &mut lead);
+            if let Some(bin) = measure(account, (c, d), threshold, &mut lead) {
+                part.counts[bin] += 1;
+            }
         }
-        for part in [&lead, part] {
+        for part in [&lead, &*part] {
             n_entries += part.n_entries;
             (low, high) = (low.min(part.key_bits.0), high.max(part.key_bits.1));
             for &debt in &part.stranded {
@@ -516,6 +545,8 @@ fn par_scan_book(protocol: &LendingProtocol) -> Option<BookScan> {
         n_entries,
         key_bits: (low, high),
         stranded_debt,
+        parts: (0..threads).map(part_range).collect(),
+        counts: parts.into_iter().map(|part| part.counts).collect(),
     })
 }
 
