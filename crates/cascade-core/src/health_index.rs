@@ -83,6 +83,8 @@ pub struct HealthIndex {
     n_wasted: usize,
     /// The sort's second buffer, kept between sorts (a fresh one costs its page faults).
     scratch: Vec<Entry>,
+    /// A query's prefix entries (account, version), kept between queries.
+    prefix_scratch: Vec<(AccountId, u32)>,
     /// Number of rebuilds so far (for diagnostics and tests).
     pub n_rebuilds: u64,
     /// Number of merges of two runs so far (for diagnostics and tests).
@@ -104,6 +106,7 @@ impl HealthIndex {
             n_indexed: 0,
             n_wasted: 0,
             scratch: Vec::new(),
+            prefix_scratch: Vec::new(),
             n_rebuilds: 0,
             n_merges: 0,
         };
@@ -287,8 +290,11 @@ impl HealthIndex {
         } else if !self.touched.is_empty() {
             self.rekey_touched(protocol);
         }
-        let mut found = Vec::new();
-        let mut n_checked = 0usize;
+        // The prefixes' entries, then checked in account order: the versions and the balance
+        // rows are then read in address order (the prefixes list accounts in key order, which
+        // would miss the cache on every one of them in a large book).
+        let mut prefixes = std::mem::take(&mut self.prefix_scratch);
+        prefixes.clear();
         for group in &mut self.groups {
             let worst_collateral = group
                 .collateral_assets
@@ -309,21 +315,30 @@ impl HealthIndex {
                 {
                     run.first_live += 1;
                 }
-                for entry in &run.entries[run.first_live.min(prefix)..prefix] {
-                    if !is_live(entry, &self.versions) {
-                        continue;
-                    }
-                    n_checked += 1;
-                    let health_factor = protocol.health_factor(entry.account, prices);
-                    if health_factor < threshold && protocol.has_collateral(entry.account) {
-                        found.push((entry.account, health_factor));
-                    }
-                }
+                prefixes.extend(
+                    run.entries[run.first_live.min(prefix)..prefix]
+                        .iter()
+                        .map(|entry| (entry.account, entry.version)),
+                );
             }
         }
+        prefixes.sort_unstable();
+        let mut found = Vec::new();
+        let mut n_checked = 0usize;
+        for &(account, version) in &prefixes {
+            // A stale entry (the account was re-keyed since): its live entry is elsewhere.
+            if self.versions[account.index()] != version {
+                continue;
+            }
+            n_checked += 1;
+            let health_factor = protocol.health_factor(account, prices);
+            if health_factor < threshold && protocol.has_collateral(account) {
+                found.push((account, health_factor));
+            }
+        }
+        self.prefix_scratch = prefixes;
         self.n_wasted += n_checked - found.len();
-        // Accounts are unique (one live entry each), so an unstable sort is still deterministic.
-        found.sort_unstable_by_key(|&(account, _)| account);
+        // In account order already: an account has one live entry.
         found
     }
 }
