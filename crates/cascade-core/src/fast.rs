@@ -566,13 +566,10 @@ impl PartedEntries<(f64, f64)> for BookRows<'_> {
 
     fn each_in(&self, accounts: std::ops::Range<usize>, mut visit: impl FnMut((f64, f64))) {
         let n_assets = self.protocol.n_assets;
-        let (collateral_rows, debt_rows) = self.protocol.dense_rows();
-        let rows = accounts.start * n_assets..accounts.end * n_assets;
-        for (collateral_row, debt_row) in collateral_rows[rows.clone()]
-            .chunks_exact(n_assets)
-            .zip(debt_rows[rows].chunks_exact(n_assets))
-        {
-            let (collateral, debt) = (collateral_row[self.collateral], debt_row[self.debt]);
+        let rows =
+            &self.protocol.dense_rows()[accounts.start * 2 * n_assets..accounts.end * 2 * n_assets];
+        for row in rows.chunks_exact(2 * n_assets) {
+            let (collateral, debt) = (row[self.collateral], row[n_assets + self.debt]);
             if debt <= 0.0 || collateral <= 0.0 {
                 continue;
             }

@@ -101,7 +101,8 @@ impl LiquidationPlan {
     }
 }
 
-/// A lending protocol and its accounts. Balances are dense rows: `collateral[account * n_assets + asset]`.
+/// A lending protocol and its accounts. Balances are dense rows, each account's collateral row then
+/// its debt row: `balances[account * 2 * n_assets + asset]` and `[.. + n_assets + asset]`.
 #[derive(Debug, Clone)]
 pub struct LendingProtocol {
     pub name: String,
@@ -115,8 +116,9 @@ pub struct LendingProtocol {
     pub risk_params: Vec<Option<RiskParams>>,
     /// Per asset: the oracle the protocol reads it from (every asset an account holds has one).
     pub oracle_of_asset: Vec<Option<OracleId>>,
-    collateral: Vec<f64>,
-    debt: Vec<f64>,
+    /// Per account, its collateral row then its debt row (each `n_assets` long) side by side: a
+    /// liquidation reads both, and one account's two rows then share a cache line or two.
+    balances: Vec<f64>,
     n_accounts: usize,
     /// Per account: a label for reports (empty: the account index is used). Kept only from the
     /// first account with a label on (earlier ones get an empty label then): a book without labels
@@ -143,8 +145,7 @@ impl LendingProtocol {
             n_assets,
             risk_params,
             oracle_of_asset,
-            collateral: Vec::new(),
-            debt: Vec::new(),
+            balances: Vec::new(),
             n_accounts: 0,
             labels: Vec::new(),
             setup: LendingSetup::default(),
@@ -166,12 +167,10 @@ impl LendingProtocol {
     /// Empties an account (a takeover or an absorb) and returns its collateral and debt rows as they
     /// were.
     pub fn clear_account(&mut self, account: AccountId) -> (Vec<f64>, Vec<f64>) {
-        let start = account.index() * self.n_assets;
-        let range = start..start + self.n_assets;
-        let collateral = self.collateral[range.clone()].to_vec();
-        let debt = self.debt[range.clone()].to_vec();
-        self.collateral[range.clone()].fill(0.0);
-        self.debt[range].fill(0.0);
+        let collateral = self.collateral_row(account).to_vec();
+        let debt = self.debt_row(account).to_vec();
+        let rows = self.row_range(account);
+        self.balances[rows].fill(0.0);
         (collateral, debt)
     }
 
@@ -180,8 +179,8 @@ impl LendingProtocol {
         assert_eq!(collateral.len(), self.n_assets);
         assert_eq!(debt.len(), self.n_assets);
         let id = AccountId(u32::try_from(self.n_accounts).expect("fewer than 2^32 accounts"));
-        self.collateral.extend_from_slice(collateral);
-        self.debt.extend_from_slice(debt);
+        self.balances.extend_from_slice(collateral);
+        self.balances.extend_from_slice(debt);
         if !label.is_empty() || !self.labels.is_empty() {
             self.labels.resize(self.n_accounts, Name::default());
             self.labels.push(Name::from(label));
@@ -193,13 +192,15 @@ impl LendingProtocol {
     /// Adds `amount` units of `asset` to an account's collateral (negative: withdraws; a borrower's
     /// top-up or close).
     pub fn add_collateral(&mut self, account: AccountId, asset: AssetId, amount: f64) {
-        let slot = &mut self.collateral[account.index() * self.n_assets + asset.index()];
+        let index = self.row_range(account).start + asset.index();
+        let slot = &mut self.balances[index];
         *slot = (*slot + amount).max(0.0);
     }
 
     /// Repays `amount` units of an account's `asset` debt (a borrower's own repayment).
     pub fn repay(&mut self, account: AccountId, asset: AssetId, amount: f64) {
-        let slot = &mut self.debt[account.index() * self.n_assets + asset.index()];
+        let index = self.row_range(account).start + self.n_assets + asset.index();
+        let slot = &mut self.balances[index];
         assert!(
             amount <= *slot * (1.0 + 1e-12),
             "repaying more than the debt"
@@ -207,15 +208,11 @@ impl LendingProtocol {
         *slot = (*slot - amount).max(0.0);
     }
 
-    /// A copy, with the balance arrays copied on the current rayon pool's threads (a large book's
-    /// copy is mostly page faults, which the kernel serves per thread). Equal to `clone()`.
+    /// A copy, with the balances copied on the current rayon pool's threads (a large book's copy
+    /// is mostly page faults, which the kernel serves per thread). Equal to `clone()`.
     pub fn par_clone(&self) -> Self {
-        let copy = |values: &Vec<f64>| {
-            let mut copy = Vec::with_capacity(values.len());
-            copy.par_extend(values.par_iter().copied());
-            copy
-        };
-        let (collateral, debt) = rayon::join(|| copy(&self.collateral), || copy(&self.debt));
+        let mut balances = Vec::with_capacity(self.balances.len());
+        balances.par_extend(self.balances.par_iter().copied());
         LendingProtocol {
             name: self.name.clone(),
             rules: self.rules,
@@ -223,8 +220,7 @@ impl LendingProtocol {
             n_assets: self.n_assets,
             risk_params: self.risk_params.clone(),
             oracle_of_asset: self.oracle_of_asset.clone(),
-            collateral,
-            debt,
+            balances,
             n_accounts: self.n_accounts,
             labels: self.labels.clone(),
             setup: self.setup,
@@ -235,19 +231,25 @@ impl LendingProtocol {
         self.n_accounts
     }
 
-    /// Every account's collateral row, then every account's debt row, each `n_assets` long.
-    pub(crate) fn dense_rows(&self) -> (&[f64], &[f64]) {
-        (&self.collateral, &self.debt)
+    /// Every account's collateral row and debt row, side by side (`2 * n_assets` per account).
+    pub(crate) fn dense_rows(&self) -> &[f64] {
+        &self.balances
+    }
+
+    /// Where an account's two rows lie in `balances`.
+    fn row_range(&self, account: AccountId) -> std::ops::Range<usize> {
+        let start = account.index() * 2 * self.n_assets;
+        start..start + 2 * self.n_assets
     }
 
     pub fn collateral_row(&self, account: AccountId) -> &[f64] {
-        let start = account.index() * self.n_assets;
-        &self.collateral[start..start + self.n_assets]
+        let start = account.index() * 2 * self.n_assets;
+        &self.balances[start..start + self.n_assets]
     }
 
     pub fn debt_row(&self, account: AccountId) -> &[f64] {
-        let start = account.index() * self.n_assets;
-        &self.debt[start..start + self.n_assets]
+        let start = (account.index() * 2 + 1) * self.n_assets;
+        &self.balances[start..start + self.n_assets]
     }
 
     /// The account's name in reports: its label, or its index when it has none (no allocation).
@@ -475,14 +477,15 @@ impl LendingProtocol {
         plan: &LiquidationPlan,
         prices: &[f64],
     ) -> f64 {
-        let start = account.index() * self.n_assets;
-        let collateral = &mut self.collateral[start + plan.collateral_asset.index()];
+        let start = self.row_range(account).start;
+        let collateral = &mut self.balances[start + plan.collateral_asset.index()];
         *collateral = if plan.collateral_seized >= *collateral {
             0.0
         } else {
             *collateral - plan.collateral_seized
         };
-        let debt = &mut self.debt[start + plan.debt_asset.index()];
+        let debt_start = start + self.n_assets;
+        let debt = &mut self.balances[debt_start + plan.debt_asset.index()];
         assert!(
             plan.debt_repaid <= *debt * (1.0 + 1e-12),
             "a liquidation repays more than the debt"
@@ -493,7 +496,7 @@ impl LendingProtocol {
         }
         let bad_debt_usd = self.debt_usd(account, prices);
         if self.rules == AaveRules::V3_3 {
-            self.debt[start..start + self.n_assets].fill(0.0);
+            self.balances[debt_start..debt_start + self.n_assets].fill(0.0);
         }
         bad_debt_usd
     }
@@ -681,8 +684,7 @@ mod tests {
                 .unwrap();
             let copy = pool.install(|| protocol.par_clone());
             assert_eq!(copy.n_accounts(), protocol.n_accounts());
-            assert_eq!(copy.collateral, protocol.collateral);
-            assert_eq!(copy.debt, protocol.debt);
+            assert_eq!(copy.balances, protocol.balances);
             assert_eq!(copy.labels, protocol.labels);
             assert_eq!(copy.name, protocol.name);
             assert_eq!(copy.risk_params, protocol.risk_params);
