@@ -1,5 +1,6 @@
-//! The bucket sort of large arrays of entries by a non-negative `f64` key, shared by the sorted
-//! book ([`crate::fast`]) and the health index's rebuilds ([`crate::health_index`]).
+//! The bucket sorts of large arrays of entries by a non-negative `f64` key: [`par_binned_sort`]
+//! for the sorted book ([`crate::fast`]), whose scan counts the keys' bins as it checks the rows,
+//! and [`bucket_sort`]/[`par_bucket_sort`] for the health index ([`crate::health_index`]).
 
 use std::ops::Range;
 

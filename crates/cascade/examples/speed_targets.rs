@@ -1,12 +1,13 @@
 //! The issue-4 speed targets timed by CPU time as well as wall time, for machines shared with other
 //! work (where criterion's wall-clock medians overstate the cost): each target runs several times
 //! and prints the median wall time and the CPU time per run that this process used (from
-//! `/proc/self/stat`, 10 ms ticks). The criterion benches (`cargo bench -p cascade --bench stress`)
+//! `/proc/self/task/*/schedstat`, nanoseconds). The criterion benches (`cargo bench -p cascade --bench stress`)
 //! remain the reference on an idle machine.
 //!
 //! `cargo run --release -p cascade --example speed_targets` runs every target; arguments choose
-//! some: `quick` skips the 10M-account ones, and `book`, `engine`, `fast`, `stress` or `stress10m`
-//! run only those named (e.g. `-- book engine`, or one at a time under `perf record`).
+//! some: `quick` skips the 10M-account ones, and `book`, `engine`, `fast`, `naive`, `stress` or
+//! `stress10m` run only those named (e.g. `-- book engine`, or one at a time under `perf record`).
+//! `fast` also prints the baseline ratio: one naive rescan over the mean fast-path run.
 
 // Timing is this example's purpose.
 #![allow(clippy::disallowed_methods)]
@@ -21,20 +22,23 @@ use cascade_core::engine::{Market, Simulation};
 use cascade_core::fast::{run_fast, FastScratch, SortedBook};
 use cascade_core::price_path::ReferencePath;
 
-/// CPU seconds (user + system) this process has used so far.
+/// CPU seconds this process's threads have run so far: the sum over its live threads of the first
+/// field of `/proc/self/task/*/schedstat` (nanoseconds on a CPU; rayon's workers live as long as
+/// the process, so none is lost), precise enough for sub-millisecond runs.
 fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0.0;
     };
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name and state.
-    (ticks(11) + ticks(12)) / 100.0
+    let mut nanoseconds = 0u64;
+    for task in tasks.flatten() {
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+        nanoseconds += stat
+            .split_whitespace()
+            .next()
+            .and_then(|field| field.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    nanoseconds as f64 * 1e-9
 }
 
 fn time<O>(name: &str, runs: usize, mut f: impl FnMut() -> O) {
@@ -94,7 +98,7 @@ fn main() {
     let threads = rayon::current_num_threads();
     println!("rayon threads: {threads}");
 
-    if wanted("engine") || wanted("fast") {
+    if wanted("engine") || wanted("fast") || wanted("naive") {
         let (market_1m, _) = market(1_000_000, 500, 500);
         if wanted("engine") {
             // The input market is cloned outside the timing (a run consumes its market); the
@@ -116,6 +120,18 @@ fn main() {
             let mut scratch = FastScratch::default();
             time("1M x 500: fast path", 200, || {
                 run_fast(&market_1m, &book, &paths, &mut scratch).unwrap();
+            });
+            let (naive, fast) = common::naive_over_fast(&market_1m, &book, &paths, &mut scratch);
+            println!(
+                "1M x 500: naive rescan {:.3} s / fast path {:.1} us = {:.0}x",
+                naive,
+                fast * 1e6,
+                naive / fast
+            );
+        }
+        if wanted("naive") {
+            time("1M x 500: naive rescan (baseline)", 3, || {
+                common::naive_run(&market_1m);
             });
         }
     }
