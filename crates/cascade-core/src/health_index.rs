@@ -12,10 +12,11 @@
 //! with `HF0 < max_j(q_j/q0_j) / min_i(p_i/p0_i)` can be below 1: a prefix of each sorted list,
 //! found by binary search.
 //!
-//! An account whose balances change (liquidated, repaid, topped up) is `touch`ed; before the next
-//! query it is keyed again at the same snapshot `p0` with its new balances, into the group of the
-//! assets it now holds, and its older entries go stale (each entry carries the account's version
-//! when it was written). The re-keyed entries of one query form a sorted run of their own; runs
+//! An account whose balances change (liquidated, repaid, topped up) is `touch`ed, and keyed again
+//! there and then (its rows are in the cache) at the same snapshot `p0` with its new balances, into
+//! the group of the assets it now holds; its older entries go stale (each entry carries the
+//! account's version when it was written). The entries re-keyed between two queries form a sorted
+//! run of their own; runs
 //! are merged as they grow (as a binary counter merges, so each entry is moved O(log n) times) and
 //! stale entries are dropped when merged. A query scans each run's prefix and skips stale entries,
 //! and a run's leading stale entries are skipped for good (a cascade liquidates in key order, so
@@ -75,8 +76,6 @@ pub struct HealthIndex {
     snapshot_prices: Vec<f64>,
     /// Per account: how many times it has been re-keyed (an entry with another version is stale).
     versions: Vec<u32>,
-    /// Accounts touched since the last query (an account touched twice is listed twice).
-    touched: Vec<AccountId>,
     n_indexed: usize,
     /// Live accounts the queries since the last rebuild checked and found above their threshold:
     /// the cost of a drifted snapshot, paid for again by every query until a rebuild.
@@ -102,7 +101,6 @@ impl HealthIndex {
             groups: Vec::new(),
             snapshot_prices: Vec::new(),
             versions: vec![0; protocol.n_accounts()],
-            touched: Vec::new(),
             n_indexed: 0,
             n_wasted: 0,
             scratch: Vec::new(),
@@ -163,7 +161,6 @@ impl HealthIndex {
         signatures.sort_unstable();
         signatures.dedup();
         self.groups.clear();
-        self.touched.clear();
         let mut n_indexed = 0;
         for signature in signatures {
             let parts: Vec<&[Entry]> = chunks
@@ -212,36 +209,30 @@ impl HealthIndex {
         }
     }
 
-    /// Records that an account's balances changed (so its key no longer bounds it).
-    pub fn touch(&mut self, account: AccountId) {
-        self.touched.push(account);
+    /// Records that an account's balances changed: its older entries go stale, and it is keyed
+    /// again, at the snapshot prices with its balances now, into its group's pending entries (now,
+    /// while the caller has just read or written its rows; the next query sorts the pending entries
+    /// into a run). Touching an account twice, or one whose balances did not change, is harmless.
+    pub fn touch(&mut self, protocol: &LendingProtocol, account: AccountId) {
+        let version = &mut self.versions[account.index()];
+        *version = version.wrapping_add(1);
+        let version = *version;
+        let signature = masks(protocol, account, listed_mask(protocol));
+        // No debt: never liquidatable. No collateral: nothing to seize.
+        if signature.0 == 0 || signature.1 == 0 {
+            return;
+        }
+        let group = self.group_of(signature, Vec::new);
+        self.groups[group].pending.push(Entry {
+            key: protocol.health_factor(account, &self.snapshot_prices),
+            account,
+            version,
+        });
     }
 
-    /// Keys the touched accounts again at the snapshot prices, with their balances now, into new
-    /// runs, and merges runs that have grown to the size of the run before them.
-    fn rekey_touched(&mut self, protocol: &LendingProtocol) {
-        let mut touched = std::mem::take(&mut self.touched);
-        // Account order, each once: the runs' contents do not depend on the order of the touches.
-        touched.sort_unstable();
-        touched.dedup();
-        let listed = listed_mask(protocol);
-        for &account in &touched {
-            let version = &mut self.versions[account.index()];
-            *version = version.wrapping_add(1);
-            let version = *version;
-            let signature = masks(protocol, account, listed);
-            if signature.0 == 0 || signature.1 == 0 {
-                continue;
-            }
-            let group = self.group_of(signature, Vec::new);
-            self.groups[group].pending.push(Entry {
-                key: protocol.health_factor(account, &self.snapshot_prices),
-                account,
-                version,
-            });
-        }
-        touched.clear();
-        self.touched = touched;
+    /// Sorts each group's pending (re-keyed) entries into a new run, and merges runs that have
+    /// grown to the size of the run before them.
+    fn flush_pending(&mut self) {
         for group in &mut self.groups {
             if group.pending.is_empty() {
                 continue;
@@ -287,8 +278,8 @@ impl HealthIndex {
         // factor per account, and a sort): rebuild at these prices (rent or buy).
         if self.n_wasted > (self.n_indexed / 4).max(256) {
             self.rebuild(protocol, prices);
-        } else if !self.touched.is_empty() {
-            self.rekey_touched(protocol);
+        } else {
+            self.flush_pending();
         }
         // The prefixes' entries, then checked in account order: the versions and the balance
         // rows are then read in address order (the prefixes list accounts in key order, which

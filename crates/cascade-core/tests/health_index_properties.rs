@@ -144,12 +144,12 @@ fn drive(seed: u64, n_steps: usize) -> Result<(u64, u64, usize, usize), TestCase
             };
             if let Ok(plan) = protocol.plan_liquidation(account, c, d, cover, &prices) {
                 protocol.apply_liquidation(account, &plan, &prices);
-                index.touch(account);
+                index.touch(&protocol, account);
             }
         }
         // Touching an account that did not change is allowed and must not change the answer.
         if rng.gen::<f64>() < 0.2 {
-            index.touch(AccountId(rng.gen_range(0..n_accounts as u32)));
+            index.touch(&protocol, AccountId(rng.gen_range(0..n_accounts as u32)));
         }
 
         // Next prices: a regime per step (small moves keep the snapshot, large ones force a
@@ -258,7 +258,7 @@ fn test_unlisted_collateral_account_is_reported_consistently() {
         .plan_liquidation(a, AssetId(0), AssetId(2), f64::INFINITY, &prices)
         .unwrap();
     protocol.apply_liquidation(a, &plan, &prices);
-    index.touch(a);
+    index.touch(&protocol, a);
     let touched = index.liquidatable(&protocol, &prices);
     let fresh = HealthIndex::new(&protocol, &prices).liquidatable(&protocol, &prices);
     assert_eq!(touched, fresh, "the answer depends on the index's history");
@@ -304,7 +304,7 @@ fn test_one_asset_cascade_never_rebuilds() {
                 .plan_liquidation(account, AssetId(0), AssetId(1), f64::INFINITY, &prices)
                 .unwrap();
             protocol.apply_liquidation(account, &plan, &prices);
-            index.touch(account);
+            index.touch(&protocol, account);
         }
     }
     assert!(

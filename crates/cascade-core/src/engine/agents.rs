@@ -458,7 +458,7 @@ impl Simulation {
                 self.agents.totals.debt_repaid_by_borrowers_usd += owed * prices[di];
             }
         }
-        self.indices[p].touch(account);
+        self.indices[p].touch(&self.protocols[p], account);
         true
     }
 

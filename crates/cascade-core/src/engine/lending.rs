@@ -598,7 +598,7 @@ impl Simulation {
         }
         self.debt_before = debt_before;
         let health_factor_after = protocol.health_factor(account, prices);
-        self.indices[protocol_index].touch(account);
+        self.indices[protocol_index].touch(&self.protocols[protocol_index], account);
         self.treasury_collateral[protocol_index][c.index()] += plan.protocol_fee_collateral;
 
         let debt_repaid_usd = plan.debt_repaid_usd();
@@ -689,7 +689,7 @@ impl Simulation {
         for (asset, &owed) in debt.iter().enumerate() {
             self.flows.debt_taken_over[asset] += owed;
         }
-        self.indices[p].touch(account);
+        self.indices[p].touch(&self.protocols[p], account);
         self.seizures[p].push((account, collateral_usd));
         self.mechanisms.backstop_takeovers += 1;
         let now = self.now(block);
@@ -822,7 +822,7 @@ impl Simulation {
         for (asset, &owed) in debt.iter().enumerate() {
             self.flows.debt_absorbed[asset] += owed;
         }
-        self.indices[p].touch(account);
+        self.indices[p].touch(&self.protocols[p], account);
         self.seizures[p].push((account, absorbed.seized_value));
         self.mechanisms.absorbs += 1;
         for (asset, &amount) in absorbed.seized.iter().enumerate() {
