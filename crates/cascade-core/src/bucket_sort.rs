@@ -207,45 +207,16 @@ where
             counts
         })
         .collect();
-    let mut coarse_starts = vec![0usize; n_coarse + 1];
-    for group in 0..n_coarse {
-        coarse_starts[group + 1] =
-            coarse_starts[group] + counts.iter().map(|counts| counts[group]).sum::<usize>();
-    }
-    assert_eq!(coarse_starts[n_coarse], n, "the source holds n entries");
+    assert_eq!(
+        counts.iter().flatten().sum::<usize>(),
+        n,
+        "the source holds n entries"
+    );
     let mut sorted = Vec::with_capacity(n);
     sorted.par_extend(rayon::iter::repeat_n(T::default(), n));
-    // Each part's range in each coarse bucket, the parts in order within a bucket.
-    let mut ranges: Vec<Vec<&mut [T]>> =
-        (0..threads).map(|_| Vec::with_capacity(n_coarse)).collect();
-    let mut rest = &mut sorted[..];
-    for group in 0..n_coarse {
-        for (part, counts) in counts.iter().enumerate() {
-            let (range, after) = std::mem::take(&mut rest).split_at_mut(counts[group]);
-            ranges[part].push(range);
-            rest = after;
-        }
-    }
-    parts
-        .into_par_iter()
-        .zip(ranges)
-        .for_each(|(part, mut ranges)| {
-            source.each_in(part, |entry| {
-                let range = &mut ranges[bucket(&entry) >> shift];
-                let (slot, after) = std::mem::take(range)
-                    .split_first_mut()
-                    .expect("the counts reserved a slot for every entry");
-                *slot = entry;
-                *range = after;
-            });
-        });
-    let mut groups: Vec<&mut [T]> = Vec::with_capacity(n_coarse);
-    let mut rest = &mut sorted[..];
-    for window in coarse_starts.windows(2) {
-        let (group, after) = std::mem::take(&mut rest).split_at_mut(window[1] - window[0]);
-        groups.push(group);
-        rest = after;
-    }
+    let groups = par_scatter(source, &parts, &counts, &mut sorted, |entry| {
+        bucket(entry) >> shift
+    });
     groups.into_par_iter().enumerate().for_each_init(
         || FineScratch::new(T::default()),
         |fine, (group, staged)| {
@@ -255,6 +226,60 @@ where
         },
     );
     sorted
+}
+
+/// The parallel stable scatter both sorts share, the classic parallel counting sort: `sorted` is
+/// cut, bucket after bucket, into one range per part (`counts[part][bucket]` long, the parts in
+/// order within a bucket), and each part of `source` (`parts`, in order) scatters its entries into
+/// its own ranges by `bucket_of`. Every bucket so holds its entries in input order however the
+/// source was cut. Returns the buckets, in order.
+fn par_scatter<'a, T, S>(
+    source: &S,
+    parts: &[Range<usize>],
+    counts: &[Vec<usize>],
+    sorted: &'a mut [T],
+    bucket_of: impl Fn(&T) -> usize + Sync,
+) -> Vec<&'a mut [T]>
+where
+    T: Copy + Send + Sync,
+    S: PartedEntries<T> + ?Sized,
+{
+    let n_buckets = counts.first().map_or(0, Vec::len);
+    let bucket_sizes: Vec<usize> = (0..n_buckets)
+        .map(|bucket| counts.iter().map(|counts| counts[bucket]).sum())
+        .collect();
+    let mut ranges: Vec<Vec<&mut [T]>> = (0..parts.len())
+        .map(|_| Vec::with_capacity(n_buckets))
+        .collect();
+    let mut rest = &mut *sorted;
+    for bucket in 0..n_buckets {
+        for (part, counts) in counts.iter().enumerate() {
+            let (range, after) = std::mem::take(&mut rest).split_at_mut(counts[bucket]);
+            ranges[part].push(range);
+            rest = after;
+        }
+    }
+    parts
+        .par_iter()
+        .zip(ranges)
+        .for_each(|(units, mut ranges)| {
+            source.each_in(units.clone(), |entry| {
+                let range = &mut ranges[bucket_of(&entry)];
+                let (slot, after) = std::mem::take(range)
+                    .split_first_mut()
+                    .expect("the counts reserved a slot for every entry");
+                *slot = entry;
+                *range = after;
+            });
+        });
+    let mut buckets = Vec::with_capacity(n_buckets);
+    let mut rest = sorted;
+    for size in bucket_sizes {
+        let (bucket, after) = std::mem::take(&mut rest).split_at_mut(size);
+        buckets.push(bucket);
+        rest = after;
+    }
+    buckets
 }
 
 /// Bits below a key's bin (see [`bin_of_key`]).
@@ -301,53 +326,20 @@ where
         return Vec::new();
     }
     let (first_bin, last_bin) = ((low >> BIN_SHIFT) as usize, (high >> BIN_SHIFT) as usize);
-    let n_used = last_bin - first_bin + 1;
-    // Each bin's start, and each part's first slot in each bin (parts in order within a bin).
-    let mut bin_starts = Vec::with_capacity(n_used + 1);
-    let mut part_counts: Vec<Vec<usize>> = vec![Vec::with_capacity(n_used); parts.len()];
-    let mut offset = 0;
-    for bin in first_bin..=last_bin {
-        bin_starts.push(offset);
-        for (part, counts) in counts.iter().enumerate() {
-            let count = counts[bin] as usize;
-            part_counts[part].push(count);
-            offset += count;
-        }
-    }
-    bin_starts.push(offset);
+    let part_counts: Vec<Vec<usize>> = counts
+        .iter()
+        .map(|counts| {
+            counts[first_bin..=last_bin]
+                .iter()
+                .map(|&count| count as usize)
+                .collect()
+        })
+        .collect();
     let mut sorted = Vec::with_capacity(n);
     sorted.par_extend(rayon::iter::repeat_n(T::default(), n));
-    let mut ranges: Vec<Vec<&mut [T]>> = (0..parts.len())
-        .map(|_| Vec::with_capacity(n_used))
-        .collect();
-    let mut rest = &mut sorted[..];
-    for bin in 0..n_used {
-        for (part, counts) in part_counts.iter().enumerate() {
-            let (range, after) = std::mem::take(&mut rest).split_at_mut(counts[bin]);
-            ranges[part].push(range);
-            rest = after;
-        }
-    }
-    parts
-        .par_iter()
-        .zip(ranges)
-        .for_each(|(units, mut ranges)| {
-            source.each_in(units.clone(), |entry| {
-                let range = &mut ranges[bin_of_key(key(&entry)) - first_bin];
-                let (slot, after) = std::mem::take(range)
-                    .split_first_mut()
-                    .expect("the counts reserved a slot for every entry");
-                *slot = entry;
-                *range = after;
-            });
-        });
-    let mut bins: Vec<&mut [T]> = Vec::with_capacity(n_used);
-    let mut rest = &mut sorted[..];
-    for window in bin_starts.windows(2) {
-        let (bin, after) = std::mem::take(&mut rest).split_at_mut(window[1] - window[0]);
-        bins.push(bin);
-        rest = after;
-    }
+    let bins = par_scatter(source, parts, &part_counts, &mut sorted, |entry| {
+        bin_of_key(key(entry)) - first_bin
+    });
     const LOW_BITS: u64 = (1 << BIN_SHIFT) - 1;
     bins.into_par_iter().for_each_init(
         || FineScratch::new(T::default()),

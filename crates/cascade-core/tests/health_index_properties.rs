@@ -203,23 +203,28 @@ fn test_health_index_brute_force_exercises_every_path() {
     assert!(found > 1_000);
 }
 
-/// A price rise of a debt asset alone (collateral prices unchanged) must surface accounts: the
-/// bound's numerator is the debt side. 1 ETH ($2,000, LT 0.8) against 1,500 DAI: HF 1600/1500 = 1.067;
-/// DAI at $1.10 makes the debt $1,650 and HF 1600/1650 = 0.97.
-#[test]
-fn test_health_index_sees_a_debt_price_rise() {
+/// An empty protocol of two assets: 0 listed as collateral (LT 0.8, bonus 5%), 1 only borrowed.
+fn eth_and_a_stablecoin() -> LendingProtocol {
     let params = RiskParams {
         ltv: 0.75,
         liquidation_threshold: 0.8,
         liquidation_bonus: 0.05,
         protocol_fee: 0.1,
     };
-    let mut protocol = LendingProtocol::new(
+    LendingProtocol::new(
         "p".into(),
         AaveRules::V3_3,
         vec![Some(params), None],
         vec![Some(OracleId(0)), Some(OracleId(1))],
-    );
+    )
+}
+
+/// A price rise of a debt asset alone (collateral prices unchanged) must surface accounts: the
+/// bound's numerator is the debt side. 1 ETH ($2,000, LT 0.8) against 1,500 DAI: HF 1600/1500 = 1.067;
+/// DAI at $1.10 makes the debt $1,650 and HF 1600/1650 = 0.97.
+#[test]
+fn test_health_index_sees_a_debt_price_rise() {
+    let mut protocol = eth_and_a_stablecoin();
     let account = protocol.add_account(String::new(), &[1.0, 0.0], &[0.0, 1_500.0]);
     let mut index = HealthIndex::new(&protocol, &[2_000.0, 1.0]);
     assert!(index.liquidatable(&protocol, &[2_000.0, 1.0]).is_empty());
@@ -272,18 +277,7 @@ fn test_unlisted_collateral_account_is_reported_consistently() {
 /// force at every step.
 #[test]
 fn test_one_asset_cascade_never_rebuilds() {
-    let params = RiskParams {
-        ltv: 0.75,
-        liquidation_threshold: 0.8,
-        liquidation_bonus: 0.05,
-        protocol_fee: 0.1,
-    };
-    let mut protocol = LendingProtocol::new(
-        "p".into(),
-        AaveRules::V3_3,
-        vec![Some(params), None],
-        vec![Some(OracleId(0)), Some(OracleId(1))],
-    );
+    let mut protocol = eth_and_a_stablecoin();
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     for _ in 0..5_000 {
         let collateral = 10f64.powf(rng.gen_range(-1.0..2.0));
