@@ -282,6 +282,15 @@ where
     buckets
 }
 
+/// The lowest and highest bit patterns of the keys of `entries` (the range [`bucket_sort`] needs;
+/// `(u64::MAX, 0)` for none).
+pub(crate) fn key_bit_range<T>(entries: &[T], key: impl Fn(&T) -> f64) -> (u64, u64) {
+    entries.iter().fold((u64::MAX, 0), |(low, high), entry| {
+        let bits = key(entry).to_bits();
+        (low.min(bits), high.max(bits))
+    })
+}
+
 /// Bits below a key's bin (see [`bin_of_key`]).
 pub(crate) const BIN_SHIFT: u32 = 44;
 
@@ -394,10 +403,7 @@ mod tests {
             entries.sort_unstable_by(by_key);
             return entries;
         }
-        let (low, high) = entries.iter().fold((u64::MAX, 0), |(low, high), entry| {
-            let bits = key(entry).to_bits();
-            (low.min(bits), high.max(bits))
-        });
+        let (low, high) = key_bit_range(&entries, &key);
         let n_buckets = n / 8;
         // u64 -> f64 conversion, a positive scale and truncation are all monotone, so the bucket never
         // decreases as the key grows (a u128 division per entry costs more than the rest of the pass).
@@ -426,11 +432,38 @@ mod tests {
 
     /// [`bucket_sort`] of a vector.
     fn sort_by_key<T: Copy + Default>(entries: Vec<T>, key: impl Fn(&T) -> f64) -> Vec<T> {
-        let key_bits = entries.iter().fold((u64::MAX, 0), |(low, high), entry| {
-            let bits = key(entry).to_bits();
-            (low.min(bits), high.max(bits))
-        });
+        let key_bits = key_bit_range(&entries, &key);
         bucket_sort(&entries[..], entries.len(), key_bits, key)
+    }
+
+    /// `n` entries (key, index): every third key one of `n_ties` values in steps of 1/8 (many
+    /// ties among distinct entries, zero among them), the others `exp(u)` for `u` uniform in
+    /// `-spread..spread`.
+    fn tied_entries(
+        rng: &mut rand_chacha::ChaCha8Rng,
+        n: usize,
+        n_ties: u32,
+        spread: f64,
+    ) -> Vec<(f64, f64)> {
+        use rand::Rng;
+        (0..n)
+            .map(|i| {
+                let key = if i % 3 == 0 {
+                    f64::from(rng.gen_range(0..n_ties)) / 8.0
+                } else {
+                    rng.gen_range(-spread..spread).exp()
+                };
+                (key, i as f64)
+            })
+            .collect()
+    }
+
+    /// Whether two sorts gave the same entries in the same order (keys compared by their bits).
+    fn same_order(a: &[(f64, f64)], b: &[(f64, f64)]) -> bool {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| x.0.to_bits() == y.0.to_bits() && x.1 == y.1)
     }
 
     #[test]
@@ -465,30 +498,13 @@ mod tests {
 
     #[test]
     fn test_two_scatters_give_the_one_scatter_order_exactly() {
-        use rand::{Rng, SeedableRng};
+        use rand::SeedableRng;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         for n in [1_000, 5_000, 50_000, 300_000] {
-            // Many ties (keys from few distinct values) among distinct entries, and a wide spread.
-            let entries: Vec<(f64, f64)> = (0..n)
-                .map(|i| {
-                    let key = if i % 3 == 0 {
-                        f64::from(rng.gen_range(0..50u32)) / 8.0
-                    } else {
-                        (rng.gen_range(-5.0..5.0f64)).exp()
-                    };
-                    (key, i as f64)
-                })
-                .collect();
+            let entries = tied_entries(&mut rng, n, 50, 5.0);
             let expected = sort_by_key_one_scatter(entries.clone(), |e| e.0);
             let sorted = sort_by_key(entries, |e| e.0);
-            assert_eq!(sorted.len(), expected.len(), "n = {n}");
-            assert!(
-                expected
-                    .iter()
-                    .zip(&sorted)
-                    .all(|(a, b)| a.0.to_bits() == b.0.to_bits() && a.1 == b.1),
-                "n = {n}"
-            );
+            assert!(same_order(&expected, &sorted), "n = {n}");
         }
     }
 
@@ -511,7 +527,7 @@ mod tests {
 
     #[test]
     fn test_parallel_sort_gives_the_single_threaded_order_at_any_thread_count() {
-        use rand::{Rng, SeedableRng};
+        use rand::SeedableRng;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
         for (n, step) in [
             (500, 7),
@@ -520,21 +536,8 @@ mod tests {
             (300_000, 1_000),
             (300_001, 3),
         ] {
-            // Many ties among distinct entries, zeros, and a wide spread.
-            let entries: Vec<(f64, f64)> = (0..n)
-                .map(|i| {
-                    let key = if i % 3 == 0 {
-                        f64::from(rng.gen_range(0..50u32)) / 8.0
-                    } else {
-                        (rng.gen_range(-10.0..10.0f64)).exp()
-                    };
-                    (key, i as f64)
-                })
-                .collect();
-            let key_bits = entries.iter().fold((u64::MAX, 0), |(low, high), entry| {
-                let bits = entry.0.to_bits();
-                (low.min(bits), high.max(bits))
-            });
+            let entries = tied_entries(&mut rng, n, 50, 10.0);
+            let key_bits = key_bit_range(&entries, |e| e.0);
             let expected = bucket_sort(&entries[..], n, key_bits, |e| e.0);
             for threads in [1, 2, 3, 5] {
                 let sorted = rayon::ThreadPoolBuilder::new()
@@ -542,14 +545,7 @@ mod tests {
                     .build()
                     .unwrap()
                     .install(|| par_bucket_sort(&Steps(&entries, step), n, key_bits, |e| e.0));
-                assert!(
-                    expected
-                        .iter()
-                        .zip(&sorted)
-                        .all(|(a, b)| a.0.to_bits() == b.0.to_bits() && a.1 == b.1)
-                        && sorted.len() == n,
-                    "n = {n}, {threads} threads"
-                );
+                assert!(same_order(&expected, &sorted), "n = {n}, {threads} threads");
             }
         }
     }
@@ -575,10 +571,7 @@ mod tests {
                 .collect();
             let mut expected: Vec<u64> = entries.iter().map(|e| e.0.to_bits()).collect();
             expected.sort_unstable();
-            let key_bits = entries.iter().fold((u64::MAX, 0), |(low, high), entry| {
-                let bits = entry.0.to_bits();
-                (low.min(bits), high.max(bits))
-            });
+            let key_bits = key_bit_range(&entries, |e| e.0);
             let sort = |step: usize, n_parts: usize, threads: usize| {
                 let source = Steps(&entries, step);
                 let units = source.units();
@@ -608,10 +601,7 @@ mod tests {
             for (step, n_parts, threads) in [(1, 2, 2), (13, 3, 3), (1_000, 5, 2), (7, 4, 1)] {
                 let many = sort(step, n_parts, threads);
                 assert!(
-                    one.iter()
-                        .zip(&many)
-                        .all(|(a, b)| a.0.to_bits() == b.0.to_bits() && a.1 == b.1)
-                        && many.len() == n,
+                    same_order(&one, &many),
                     "n = {n}, {n_parts} parts, {threads} threads"
                 );
             }

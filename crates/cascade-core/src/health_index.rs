@@ -28,7 +28,7 @@
 
 use rayon::prelude::*;
 
-use crate::bucket_sort::{bucket_sort_into, par_bucket_sort, PartedEntries};
+use crate::bucket_sort::{bucket_sort_into, key_bit_range, par_bucket_sort, PartedEntries};
 use crate::ids::AccountId;
 use crate::lending::LendingProtocol;
 
@@ -400,12 +400,7 @@ fn sort_parts_by_key(parts: &[&[Entry]]) -> Vec<Entry> {
     // health factor of an account with debt, at non-negative prices).
     let (low, high) = parts
         .par_iter()
-        .map(|part| {
-            part.iter().fold((u64::MAX, 0), |(low, high), entry| {
-                let bits = entry.key.to_bits();
-                (low.min(bits), high.max(bits))
-            })
-        })
+        .map(|part| key_bit_range(part, |entry| entry.key))
         .reduce(|| (u64::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)));
     if high > f64::INFINITY.to_bits() {
         let mut entries: Vec<Entry> = parts.concat();
@@ -450,10 +445,7 @@ fn bits(mask: u64) -> Vec<usize> {
 fn sort_by_key(entries: &mut Vec<Entry>, scratch: &mut Vec<Entry>) {
     // The bucket sort needs keys whose bits order like their values: non-negative, not NaN (a
     // health factor of an account with debt, at non-negative prices).
-    let (low, high) = entries.iter().fold((u64::MAX, 0), |(low, high), entry| {
-        let bits = entry.key.to_bits();
-        (low.min(bits), high.max(bits))
-    });
+    let (low, high) = key_bit_range(entries, |entry| entry.key);
     if high > f64::INFINITY.to_bits() {
         entries.sort_unstable_by(|a, b| a.key.total_cmp(&b.key));
         return;
