@@ -61,12 +61,7 @@ pub(crate) fn bucket_sort_into<T: Copy, S: Entries<T> + ?Sized>(
         sorted.sort_unstable_by(by_key);
         return;
     }
-    let (n_buckets, shift) = buckets(n);
-    // u64 -> f64 conversion, a positive scale and truncation are all monotone, so the bucket never
-    // decreases as the key grows (a u128 division per entry costs more than the rest of the pass).
-    let scale = n_buckets as f64 / ((high - low) as f64 + 1.0);
-    let bucket_of_key =
-        move |key: f64| (((key.to_bits() - low) as f64 * scale) as usize).min(n_buckets - 1);
+    let (n_buckets, shift, bucket_of_key) = buckets(n, (low, high));
     let bucket = |entry: &T| bucket_of_key(key(entry));
     let n_coarse = ((n_buckets - 1) >> shift) + 1;
     let mut coarse_starts = vec![0usize; n_coarse + 1];
@@ -189,11 +184,8 @@ where
     if n < 1024 || threads == 1 {
         return bucket_sort(&Whole(source), n, (low, high), key);
     }
-    let (n_buckets, shift) = buckets(n);
+    let (n_buckets, shift, bucket_of_key) = buckets(n, (low, high));
     let n_coarse = ((n_buckets - 1) >> shift) + 1;
-    let scale = n_buckets as f64 / ((high - low) as f64 + 1.0);
-    let bucket_of_key =
-        move |key: f64| (((key.to_bits() - low) as f64 * scale) as usize).min(n_buckets - 1);
     let bucket = |entry: &T| bucket_of_key(key(entry));
     let units = source.units();
     let parts: Vec<Range<usize>> = (0..threads)
@@ -372,18 +364,24 @@ impl<T, S: PartedEntries<T> + ?Sized> Entries<T> for Whole<'_, S> {
     }
 }
 
-/// The number of fine buckets for `n` entries, and the shift from a fine bucket to its coarse one
-/// (coarse bucket `g` holds the fine buckets `g << shift..(g + 1) << shift`).
-fn buckets(n: usize) -> (usize, u32) {
+/// The number of fine buckets for `n` entries whose keys' bit patterns lie in `low..=high`, the
+/// shift from a fine bucket to its coarse one (coarse bucket `g` holds the fine buckets
+/// `g << shift..(g + 1) << shift`), and a key's fine bucket.
+fn buckets(n: usize, (low, high): (u64, u64)) -> (usize, u32, impl Fn(f64) -> usize + Copy + Sync) {
     let n_buckets = n / 8;
     let mut shift = 0;
     while (n_buckets - 1) >> shift >= COARSE_BUCKETS {
         shift += 1;
     }
-    (n_buckets, shift)
+    // u64 -> f64 conversion, a positive scale and truncation are all monotone, so the bucket never
+    // decreases as the key grows (a u128 division per entry costs more than the rest of the pass).
+    let scale = n_buckets as f64 / ((high - low) as f64 + 1.0);
+    let bucket_of_key =
+        move |key: f64| (((key.to_bits() - low) as f64 * scale) as usize).min(n_buckets - 1);
+    (n_buckets, shift, bucket_of_key)
 }
 
-/// About how many coarse buckets [`bucket_sort_into`] scatters into first.
+/// About how many coarse buckets [`bucket_sort_into`] and [`par_bucket_sort`] scatter into first.
 const COARSE_BUCKETS: usize = 1024;
 
 #[cfg(test)]

@@ -74,6 +74,9 @@ struct Group {
 pub struct HealthIndex {
     groups: Vec<Group>,
     snapshot_prices: Vec<f64>,
+    /// The assets the protocol lists as collateral, as a bit mask (its risk parameters are fixed
+    /// for a run; taken again at every rebuild).
+    listed: u64,
     /// Per account: how many times it has been re-keyed (an entry with another version is stale).
     versions: Vec<u32>,
     n_indexed: usize,
@@ -100,6 +103,7 @@ impl HealthIndex {
         let mut index = HealthIndex {
             groups: Vec::new(),
             snapshot_prices: Vec::new(),
+            listed: listed_mask(protocol),
             versions: vec![0; protocol.n_accounts()],
             n_indexed: 0,
             n_wasted: 0,
@@ -119,7 +123,8 @@ impl HealthIndex {
         self.snapshot_prices = prices.to_vec();
         let n_accounts = protocol.n_accounts();
         let versions = &self.versions;
-        let listed = listed_mask(protocol);
+        self.listed = listed_mask(protocol);
+        let listed = self.listed;
         // Per chunk of accounts: its entries, one list per signature in order of first appearance
         // (few distinct signatures exist in a book: the most recent one is tried first).
         let chunks: Vec<SignatureLists> = (0..n_accounts.div_ceil(KEY_CHUNK))
@@ -140,7 +145,8 @@ impl HealthIndex {
                         last = match lists.iter().position(|(s, _)| *s == signature) {
                             Some(found) => found,
                             None => {
-                                lists.push((signature, Vec::with_capacity(KEY_CHUNK)));
+                                // Room for the rest of the chunk: usually the one signature.
+                                lists.push((signature, Vec::with_capacity(end - account_index)));
                                 lists.len() - 1
                             }
                         };
@@ -174,7 +180,7 @@ impl HealthIndex {
                 .collect();
             let entries = sort_parts_by_key(&parts);
             n_indexed += entries.len();
-            let group = self.group_of(signature, Vec::new);
+            let group = self.group_of(signature);
             self.groups[group].runs.push(Run {
                 entries,
                 first_live: 0,
@@ -185,9 +191,9 @@ impl HealthIndex {
         self.n_rebuilds += 1;
     }
 
-    /// The group of `signature`, created (with `pending` from `entries`) when the index has none.
-    /// Groups are kept in signature order.
-    fn group_of(&mut self, signature: (u64, u64), entries: impl FnOnce() -> Vec<Entry>) -> usize {
+    /// The group of `signature`, created (empty) when the index has none. Groups are kept in
+    /// signature order.
+    fn group_of(&mut self, signature: (u64, u64)) -> usize {
         match self
             .groups
             .binary_search_by_key(&signature, |group| group.signature)
@@ -201,7 +207,7 @@ impl HealthIndex {
                         collateral_assets: bits(signature.0),
                         debt_assets: bits(signature.1),
                         runs: Vec::new(),
-                        pending: entries(),
+                        pending: Vec::new(),
                     },
                 );
                 at
@@ -217,12 +223,12 @@ impl HealthIndex {
         let version = &mut self.versions[account.index()];
         *version = version.wrapping_add(1);
         let version = *version;
-        let signature = masks(protocol, account, listed_mask(protocol));
+        let signature = masks(protocol, account, self.listed);
         // No debt: never liquidatable. No collateral: nothing to seize.
         if signature.0 == 0 || signature.1 == 0 {
             return;
         }
-        let group = self.group_of(signature, Vec::new);
+        let group = self.group_of(signature);
         self.groups[group].pending.push(Entry {
             key: protocol.health_factor(account, &self.snapshot_prices),
             account,
@@ -230,8 +236,9 @@ impl HealthIndex {
         });
     }
 
-    /// Sorts each group's pending (re-keyed) entries into a new run, and merges runs that have
-    /// grown to the size of the run before them.
+    /// Sorts each group's pending (re-keyed) entries into a new run, and merges the newest run into
+    /// the one before it while that one's live entries are at most twice as many (so runs shrink
+    /// geometrically from the oldest, and each entry is moved O(log n) times).
     fn flush_pending(&mut self) {
         for group in &mut self.groups {
             if group.pending.is_empty() {
@@ -297,8 +304,10 @@ impl HealthIndex {
                 .iter()
                 .map(|&asset| prices[asset] / self.snapshot_prices[asset])
                 .fold(0.0, f64::max);
-            // A hair of slack so that rounding in the bound never hides an account.
+            // A hair of slack so that rounding in the bound never hides an account. A price of 0
+            // on both sides (0 / 0) bounds nothing: the whole group is checked.
             let bound = threshold * worst_debt / worst_collateral * (1.0 + 1e-9);
+            let bound = if bound.is_nan() { f64::INFINITY } else { bound };
             for run in &mut group.runs {
                 let prefix = run.entries.partition_point(|entry| entry.key < bound);
                 while run.first_live < prefix

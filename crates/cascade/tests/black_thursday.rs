@@ -103,16 +103,7 @@ fn test_full_blocks_hold_back_barks_and_takes() {
     let simulation = &output.simulation;
     let records = simulation.chain_records();
     assert!(!records.is_empty());
-    let mut calls_per_block = std::collections::BTreeMap::new();
-    for event in simulation.events() {
-        let call = matches!(
-            event.kind,
-            EventKind::AuctionKick | EventKind::AuctionReset | EventKind::AuctionTake
-        );
-        if call {
-            *calls_per_block.entry(event.block).or_insert(0u32) += 1;
-        }
-    }
+    let calls_per_block = auction_calls_per_block(simulation.events());
     for record in records {
         assert!(record.liquidations_included <= 2, "{record:?}");
         let calls = calls_per_block.get(&record.block).copied().unwrap_or(0);
@@ -135,9 +126,22 @@ fn test_full_blocks_hold_back_barks_and_takes() {
         |_, _| {},
     )
     .unwrap();
-    let mut busiest = std::collections::BTreeMap::new();
-    for event in day.simulation.events() {
-        *busiest.entry(event.block).or_insert(0u32) += 1;
-    }
+    let busiest = auction_calls_per_block(day.simulation.events());
     assert!(busiest.values().copied().max().unwrap() > 2);
+}
+
+/// Per block, the auction calls (bark, redo, take) its events record.
+fn auction_calls_per_block(
+    events: &[cascade_core::report::LiquidationEvent],
+) -> std::collections::BTreeMap<u64, u32> {
+    let mut calls = std::collections::BTreeMap::new();
+    for event in events {
+        if matches!(
+            event.kind,
+            EventKind::AuctionKick | EventKind::AuctionReset | EventKind::AuctionTake
+        ) {
+            *calls.entry(event.block).or_insert(0u32) += 1;
+        }
+    }
+    calls
 }

@@ -70,8 +70,16 @@ fn test_the_push_follows_the_constant_product_math() {
     // the fee, 0.997 P, of 0.7 (30% under the $1 reference). Its target ignores the fee that stays
     // in the pool, so it overshoots slightly (for the x it sells, about 582,000, P = 0.70176 and
     // 0.997 P = 0.69966, 4.9e-4 under 0.7): the net price is held to 6e-4 of 0.7.
+    //
+    // The size itself, by hand: the push is the venue's arbitrage rule aimed at 0.7, which sells
+    // until the fee-free reserves reach the price 0.7 / 0.997, i.e. the base reserve reaches
+    // sqrt(k * 0.997 / 0.7) with k = 9e12, and the input is that rise over the 0.997 kept:
+    // x = (sqrt(9e12 * 0.997 / 0.7) - 3e6) / 0.997 = (3,580,303.26 - 3e6) / 0.997 = 582,049.41.
     let (_, attack) = attack_with_oracle("ALT-median");
     let x = attack.base_sold;
+    let by_hand = ((9e12_f64 * 0.997 / 0.7).sqrt() - 3e6) / 0.997;
+    assert!(relative_gap(x, by_hand) < 1e-9, "{x} vs {by_hand}");
+    assert!((x - 582_049.41).abs() < 0.01, "{x}");
     let out = 0.997 * x * 3e6 / (3e6 + 0.997 * x);
     assert!(relative_gap(attack.sale_proceeds_usd, out) < 1e-12);
     let price = (3e6 - out) / (3e6 + x);
