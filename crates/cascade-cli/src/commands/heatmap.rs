@@ -93,10 +93,11 @@ pub struct HeatmapArgs {
     /// Accounts of the scenario's synthetic protocols (default: the scenario's).
     #[arg(long)]
     pub accounts: Option<u32>,
-    /// Velocity window in blocks.
+    /// Velocity window in blocks (at least 1).
     #[arg(long, default_value_t = 25)]
     pub window: u64,
-    /// Largest shock the critical-shock search tries.
+    /// Largest shock the critical-shock search tries (a fraction above the search's lowest shock,
+    /// 0.01, and below 1).
     #[arg(long, default_value_t = 0.5)]
     pub shock_max: f64,
     /// Self-sustaining test: amplification at least 1 + this.
